@@ -1,0 +1,99 @@
+{#-
+    Engine-specific text functions (regular expressions, hashing, JSON). DuckDB is the default.
+-#}
+
+{#- True when the regular expression `pattern` is found anywhere in `column`. -#}
+{% macro regex_matches(column, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'customer_journey')(column, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_matches(column, pattern) -%}
+    regexp_matches({{ column }}, {{ pattern }})
+{%- endmacro %}
+
+
+{#- True when `column` starts with `prefix`. -#}
+{% macro starts_with(column, prefix) -%}
+    {{ return(adapter.dispatch('starts_with', 'customer_journey')(column, prefix)) }}
+{%- endmacro %}
+
+{% macro default__starts_with(column, prefix) -%}
+    starts_with({{ column }}, {{ prefix }})
+{%- endmacro %}
+
+
+{#-
+    Path of a URL: no scheme and host, no query string or fragment, no trailing slash except
+    for the root `/`. 'https://example.com/pricing/?plan=pro' gives '/pricing'.
+-#}
+{% macro url_path(column) -%}
+    {{ return(adapter.dispatch('url_path', 'customer_journey')(column)) }}
+{%- endmacro %}
+
+{% macro default__url_path(column) -%}
+    coalesce(
+        nullif(
+            regexp_replace(
+                regexp_extract({{ column }}, '^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1),
+                '/+$',
+                ''
+            ),
+            ''
+        ),
+        case when {{ column }} is not null then '/' end
+    )
+{%- endmacro %}
+
+
+{#- Hex SHA-256 of a text value. -#}
+{% macro sha256(column) -%}
+    {{ return(adapter.dispatch('sha256', 'customer_journey')(column)) }}
+{%- endmacro %}
+
+{% macro default__sha256(column) -%}
+    sha256({{ column }})
+{%- endmacro %}
+
+
+{#- Text value of the top-level `key` of a JSON object held as text. -#}
+{% macro json_extract_text(column, key) -%}
+    {{ return(adapter.dispatch('json_extract_text', 'customer_journey')(column, key)) }}
+{%- endmacro %}
+
+{% macro default__json_extract_text(column, key) -%}
+    json_extract_string({{ column }}, '$."{{ key }}"')
+{%- endmacro %}
+
+
+{#-
+    md5 fingerprint of a row's content over `columns` (nested types included), used to find
+    exact duplicates. Serialised as JSON so that values with commas or brackets cannot collide.
+-#}
+{% macro row_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'customer_journey')(columns)) }}
+{%- endmacro %}
+
+{% macro default__row_fingerprint(columns) -%}
+    md5(to_json(struct_pack(
+        {%- for column in columns %}
+        {{ column }} := {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    )))
+{%- endmacro %}
+
+
+{#-
+    A struct (record) of the given columns, each field named like its column. Used to carry
+    several columns through one aggregate (min() of a struct orders by its fields in turn).
+-#}
+{% macro named_struct(columns) -%}
+    {{ return(adapter.dispatch('named_struct', 'customer_journey')(columns)) }}
+{%- endmacro %}
+
+{% macro default__named_struct(columns) -%}
+    struct_pack(
+        {%- for column in columns %}
+        {{ column }} := {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}

@@ -1,0 +1,122 @@
+-- A view: it only reshapes its inputs, and int_touchpoints_mapped reads it once.
+{{ config(materialized='view') }}
+
+with
+
+web_events as (
+
+    select * from {{ ref('int_web_events_sessionized') }}
+
+),
+
+stage_changes as (
+
+    select * from {{ ref('stg_crm__opportunity_stage_changes') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+cases as (
+
+    select * from {{ ref('stg_crm__cases') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('int_contacts_deduplicated') }}
+
+),
+
+-- One row per (record, field) that a touchpoint rule can read. Record attributes repeat on
+-- every field row of the record.
+web_event_names as (
+
+    select
+        'web' as source_system,
+        'web_event' as source_object,
+        event_id as source_record_id,
+        'event_name' as field,
+        event_name as field_value,
+        customer_id,
+        event_at as occurred_at,
+        session_id,
+        revenue
+    from web_events
+
+),
+
+-- page_path is a field of page views only (other events repeat the page they fired on).
+web_page_paths as (
+
+    select
+        'web' as source_system,
+        'web_event' as source_object,
+        event_id as source_record_id,
+        'page_path' as field,
+        page_path as field_value,
+        customer_id,
+        event_at as occurred_at,
+        session_id,
+        revenue
+    from web_events
+    where event_name = 'page_view' and page_path is not null
+
+),
+
+opportunity_stages as (
+
+    select
+        'crm' as source_system,
+        'opportunity_history' as source_object,
+        stage_changes.opportunity_stage_change_id as source_record_id,
+        'opportunity_stage' as field,
+        stage_changes.stage_name as field_value,
+        contacts.customer_id,
+        stage_changes.changed_at as occurred_at,
+        cast(null as {{ dbt.type_string() }}) as session_id,
+        stage_changes.amount as revenue
+    from stage_changes
+    left join opportunities
+        on stage_changes.opportunity_id_15 = opportunities.opportunity_id_15
+    left join contacts
+        on opportunities.contact_id_15 = contacts.contact_id_15
+
+),
+
+case_origins as (
+
+    select
+        'crm' as source_system,
+        'case' as source_object,
+        cases.case_id as source_record_id,
+        'case_origin' as field,
+        cases.case_origin as field_value,
+        contacts.customer_id,
+        cases.created_at as occurred_at,
+        cast(null as {{ dbt.type_string() }}) as session_id,
+        cast(null as double) as revenue
+    from cases
+    left join contacts
+        on cases.contact_id_15 = contacts.contact_id_15
+
+),
+
+unioned as (
+
+    select * from web_event_names
+    union all
+    select * from web_page_paths
+    union all
+    select * from opportunity_stages
+    union all
+    select * from case_origins
+
+)
+
+select * from unioned

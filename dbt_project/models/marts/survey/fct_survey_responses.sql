@@ -1,0 +1,63 @@
+with
+
+responses as (
+
+    select * from {{ ref('stg_survey__responses') }}
+
+),
+
+responses_identified as (
+
+    select * from {{ ref('int_survey_responses_identified') }}
+
+),
+
+responses_mapped as (
+
+    select * from {{ ref('int_survey_responses_mapped') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('dim_touchpoints') }}
+
+),
+
+-- Every response stays (previews and unfinished ones too); metrics use is_valid_response.
+final as (
+
+    select
+        responses.response_id as survey_response_id,
+        responses.survey_name,
+        responses_identified.customer_id,
+        responses_identified.identified_by,
+        responses_mapped.touchpoint_id,
+        touchpoints.phase_id,
+        touchpoints.journey_id,
+        touchpoints.channel,
+        responses_mapped.rule_id,
+        responses.nps_score,
+        responses.nps_category,
+        responses.csat_score,
+        responses.comment,
+        responses.recorded_at as responded_at,
+        cast(responses.recorded_at as date) as responded_date,
+        responses.started_at,
+        responses.is_preview,
+        responses.is_finished,
+        responses.is_valid_response,
+        responses.distribution_channel,
+        responses.user_language,
+        responses.source_timezone
+    from responses
+    left join responses_identified
+        on responses.response_id = responses_identified.response_id
+    left join responses_mapped
+        on responses.response_id = responses_mapped.response_id
+    left join touchpoints
+        on responses_mapped.touchpoint_id = touchpoints.touchpoint_id
+
+)
+
+select * from final

@@ -1,0 +1,107 @@
+with
+
+source as (
+
+    select * from {{ source('survey', 'survey_responses') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        response_id,
+        survey_name,
+        trim(external_reference) as external_reference,
+        {{ salesforce_id_15('trim(external_reference)') }} as external_reference_15,
+
+        ----------  text
+        lower(trim(recipient_email)) as recipient_email,
+        source_format,
+        response_status,
+        user_language,
+        distribution_channel,
+        nps_question_id,
+        csat_question_id,
+        comment_question_id,
+        comment,
+        {{ json_extract_text('answers_json', 'touchpoint') }} as embedded_touchpoint,
+        source_timezone,
+
+        ----------  numbers
+        cast(progress as integer) as progress_percent,
+        cast(nps_score as integer) as nps_score,
+        cast(csat_score as integer) as csat_score,
+
+        ----------  booleans
+        coalesce(
+            response_status in ('Survey Preview', 'Survey Test', '1'), false
+        ) as is_preview,
+        coalesce({{ to_boolean('is_finished') }}, false) as is_finished,
+
+        ----------  timestamps (local time of the survey's zone to UTC)
+        {{ local_to_utc_timestamp('started_at_local', 'source_timezone') }} as started_at,
+        {{ local_to_utc_timestamp('ended_at_local', 'source_timezone') }} as ended_at,
+        {{ local_to_utc_timestamp('recorded_at_local', 'source_timezone') }} as recorded_at,
+
+        ----------  lineage
+        _load_id,
+        _source_file,
+        _source_row,
+        _loaded_at
+
+    from source
+
+),
+
+-- A response exported again (a later export, a re-delivered file) keeps its latest load.
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by response_id
+            order by _loaded_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+    from renamed
+
+),
+
+final as (
+
+    select
+        response_id,
+        survey_name,
+        external_reference,
+        external_reference_15,
+        recipient_email,
+        source_format,
+        response_status,
+        user_language,
+        distribution_channel,
+        nps_question_id,
+        csat_question_id,
+        comment_question_id,
+        comment,
+        embedded_touchpoint,
+        source_timezone,
+        progress_percent,
+        nps_score,
+        {{ nps_category('nps_score') }} as nps_category,
+        csat_score,
+        is_preview,
+        is_finished,
+        not is_preview and is_finished as is_valid_response,
+        started_at,
+        ended_at,
+        recorded_at,
+        _load_id,
+        _source_file,
+        _source_row,
+        _loaded_at
+    from deduplicated
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+"""The Dagster code location: assembles assets, checks, the main job and resources.
+
+Lineage, left to right: landing files -> raw tables (ingestion, blocking GX checks) ->
+dbt seeds/staging/intermediate/marts (dbt tests as checks) -> the published BI copy.
+The CLI (`cjm run`), the tests and `dagster dev` all load this one definition.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.ingestion import RAW_TABLES
+from orchestration.progress import progress_logger
+from orchestration.publish import build_publish_asset
+from orchestration.quality.checks import build_gx_check
+from orchestration.raw_assets import build_raw_assets, landing_specs
+from orchestration.resources import WarehouseResource
+from orchestration.transform import build_dbt_assets, dbt_executable, make_project
+
+MAIN_JOB_NAME = "journey_warehouse"
+
+dbt_project = make_project()
+dbt_models = build_dbt_assets(dbt_project)
+mart_keys = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=str)
+
+main_job = dg.define_asset_job(
+    name=MAIN_JOB_NAME,
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description=(
+        "Ingest everything new in the landing folder, run the blocking quality checks, build and "
+        "test the dbt models, publish the marts for BI tools."
+    ),
+)
+
+
+def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
+    """The code location; ``warehouse`` defaults to the paths in the environment."""
+    return dg.Definitions(
+        assets=[*landing_specs(), *build_raw_assets(), dbt_models, build_publish_asset(mart_keys)],
+        asset_checks=[build_gx_check(table) for table in RAW_TABLES],
+        jobs=[main_job],
+        resources={
+            "warehouse": warehouse or WarehouseResource.from_env(),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        },
+        loggers={"progress": progress_logger},
+    )
+
+
+defs = build_definitions()

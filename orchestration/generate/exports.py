@@ -1,0 +1,92 @@
+"""`generate_exports`: simulate people, stream their records to the landing folder, write truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from orchestration.generate.model import CONVERSION_PROBABILITY, NPS_TARGETS
+from orchestration.generate.population import Simulator
+from orchestration.generate.survey import SURVEYS, SurveyResponse
+from orchestration.generate.truth import TruthBuilder
+from orchestration.generate.writers import SALESFORCE_FILES, ExportWriters, ga4_line
+
+DEFAULT_START_DATE = dt.date(2026, 9, 1)
+MIN_DAYS = 2
+
+
+def _remove_earlier_output(out_dir: Path) -> None:
+    """Delete files an earlier run of the generator wrote (and only those), so that a smaller
+    or shifted run leaves no stale day files behind."""
+    patterns = ["web/events_*.json", "web/events_*.json.gz", "truth.json"]
+    patterns += [f"crm/{sobject}.csv" for sobject in SALESFORCE_FILES]
+    patterns += [f"survey/{spec.name}.csv" for spec in SURVEYS]
+    for pattern in patterns:
+        for path in out_dir.glob(pattern):
+            path.unlink()
+
+
+def generate_exports(
+    out_dir: Path,
+    customers: int = 2000,
+    days: int = 60,
+    seed: int = 42,
+    start_date: dt.date = DEFAULT_START_DATE,
+) -> dict[str, Any]:
+    """Write synthetic survey, CRM and web exports in their real formats plus `truth.json`.
+
+    Layout: `survey/*.csv` (Qualtrics), `crm/<Object>.csv` (Salesforce),
+    `web/events_YYYYMMDD.json[.gz]` (GA4 BigQuery export), `truth.json`. The same arguments
+    give the same bytes. Returns the truth document that was written.
+    """
+    if customers < 1:
+        raise ValueError(f"customers must be at least 1, got {customers}")
+    if days < MIN_DAYS:
+        raise ValueError(f"days must be at least {MIN_DAYS} so that journeys fit, got {days}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_earlier_output(out_dir)
+
+    simulator = Simulator(days=days, seed=seed, start_date=start_date)
+    truth = TruthBuilder()
+    responses: list[SurveyResponse] = []
+    with ExportWriters(out_dir, start_date) as writers:
+        for _ in range(customers):
+            records = simulator.person()
+            lines = [ga4_line(event.row, event.omit_nulls) for event in records.web_events]
+            for event, line in zip(records.web_events, lines, strict=True):
+                writers.ga4.write(event.row["event_date"], line, event.duplicated)
+            writers.salesforce.write("Account", records.accounts)
+            writers.salesforce.write("Contact", records.contacts)
+            writers.salesforce.write("Opportunity", records.opportunities)
+            writers.salesforce.write("OpportunityHistory", records.opportunity_history)
+            writers.salesforce.write("Case", records.cases)
+            truth.add_person(records, lines)
+            responses.extend(records.surveys)
+        for spec in SURVEYS:
+            responses.extend(simulator.previews(spec, 2 + len(responses) // 200))
+        responses.sort(
+            key=lambda response: (response.survey, response.recorded, response.row["ResponseId"])
+        )
+        writers.write_surveys(SURVEYS, responses)
+    truth.add_surveys(responses)
+
+    document = {
+        "parameters": {
+            "customers": customers,
+            "days": days,
+            "seed": seed,
+            "start_date": start_date.isoformat(),
+        },
+        "planted": {
+            "nps_by_touchpoint": dict(NPS_TARGETS),
+            "conversion_probability": dict(CONVERSION_PROBABILITY),
+        },
+        "expected": truth.expected(),
+    }
+    (out_dir / "truth.json").write_text(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return document

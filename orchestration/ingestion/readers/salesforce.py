@@ -1,0 +1,110 @@
+"""Salesforce object exports (Data Loader and the weekly Data Export), one CSV per object.
+
+The header holds field API names, UPPER CASE from Data Loader and CamelCase from Data Export;
+they become lower-case column names. Every value stays text; ``""`` is NULL. A record without an
+Id is quarantined.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from ..schema import VARCHAR, quote_ident, sql_literal
+from ..textfile import sniff_csv
+from .base import FormatError, ReadContext, ReadResult
+from .csv_records import load_csv_records, record_text_sql
+
+_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def api_names(header: list[str]) -> list[str] | None:
+    """The header as field API names, or None when it is not a Salesforce header."""
+    names = [c.strip() for c in header]
+    if not names or not all(_API_NAME.match(n) for n in names):
+        return None
+    if "id" not in (n.lower() for n in names):
+        return None
+    return names
+
+
+class SalesforceCsvReader:
+    """Salesforce Data Loader / Data Export CSV."""
+
+    name = "salesforce_csv"
+    label = (
+        "Salesforce Data Loader or Data Export CSV (header of field API names such as Id, "
+        "AccountId, StageName in any letter case, one file per object)"
+    )
+
+    def detect(self, path: Path, head: bytes) -> bool:
+        sniffed = sniff_csv(head)
+        return sniffed is not None and api_names(sniffed.header) is not None
+
+    def read(self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ReadContext) -> ReadResult:
+        head = sniff_csv(ctx.head)
+        header = api_names(head.header) if head else None
+        if head is None or header is None:
+            raise FormatError(f"{ctx.source_file} has no Salesforce header with an Id column.")
+        lowered = [n.lower() for n in header]
+        seen: dict[str, str] = {}
+        for original, low in zip(header, lowered, strict=True):
+            if low in seen:
+                raise FormatError(
+                    f"{ctx.source_file}: columns '{seen[low]}' and '{original}' differ only in "
+                    "letter case, so they would load into the same column. Export the object "
+                    "again with each field once, then deliver the file again."
+                )
+            seen[low] = original
+
+        records = load_csv_records(con, path, head, ctx.scope)
+        if con.execute(
+            f"SELECT count(*) FROM {quote_ident(records.rejects)} WHERE source_row = 1"
+        ).fetchall()[0][0]:
+            raise FormatError(
+                f"{ctx.source_file}: the header row cannot be parsed as CSV. Export the object "
+                "again without editing the file, then deliver it again."
+            )
+        id_index = lowered.index("id")
+        has_id = f"nullif(trim(c{id_index}), '') IS NOT NULL"
+        select_list = ", ".join(f"c{i} AS {quote_ident(low)}" for i, low in enumerate(lowered))
+        rows = ctx.scope.view("rows")
+        con.execute(
+            f"""CREATE TEMP VIEW {quote_ident(rows)} AS
+            SELECT _source_row, {select_list}
+            FROM {quote_ident(records.records)}
+            WHERE _source_row > 1 AND {has_id}"""
+        ).fetchall()
+
+        reason = (
+            f"The record has no Salesforce Id (column '{header[id_index]}' is empty), so it "
+            "cannot be joined or deduplicated. Export the object again with the Id field, or "
+            "delete the record, then deliver the file again."
+        )
+        quarantine = ctx.scope.table("quarantine")
+        con.execute(
+            f"""CREATE TEMP TABLE {quote_ident(quarantine)} AS
+            SELECT _source_row AS source_row, {sql_literal(header[id_index])} AS column_name,
+                   {sql_literal(reason)} AS reason,
+                   {record_text_sql(len(header), head.delimiter, null_as='""')} AS record
+            FROM {quote_ident(records.records)}
+            WHERE _source_row > 1 AND NOT ({has_id})
+            UNION ALL
+            SELECT source_row, column_name, reason, record
+            FROM {quote_ident(records.rejects)}
+            WHERE source_row > 1"""
+        ).fetchall()
+        rows_read = con.execute(
+            f"""SELECT
+                (SELECT count(*) FROM {quote_ident(records.records)} WHERE _source_row > 1)
+              + (SELECT count(*) FROM {quote_ident(records.rejects)} WHERE source_row > 1)"""
+        ).fetchall()[0][0]
+        return ReadResult(
+            rows=rows,
+            columns=[(low, VARCHAR) for low in lowered],
+            quarantine=quarantine,
+            rows_read=int(rows_read),
+            notes=records.notes,
+        )

@@ -1,0 +1,99 @@
+"""Publish the marts for BI tools: a separate DuckDB file, replaced atomically.
+
+DuckDB allows one writer per file, and a writer blocks readers in other processes. BI tools
+therefore never open the working warehouse: they open the published copy. The copy is written
+to a temporary file beside it and moved over the old one with ``os.replace`` (atomic on the
+same file system), so a reader sees either the last good marts or the new ones, never a half
+written file; a reader that already has the old file open keeps reading it.
+
+The publish asset depends on every mart, so it only runs when ``dbt build`` and every
+blocking check upstream succeeded.
+"""
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.resources import WarehouseResource
+
+PUBLISHED_SCHEMA = "marts"
+
+
+def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> dict[str, int]:
+    """Copy every table of ``marts`` in ``warehouse`` to ``published``; return rows per table."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    rows: dict[str, int] = {}
+    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            con.execute(f"attach '{warehouse}' as working (read_only)")
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_catalog ="
+                    " 'working' and table_schema = ? and table_type = 'BASE TABLE'"
+                    " order by table_name",
+                    [PUBLISHED_SCHEMA],
+                ).fetchall()
+            ]
+            if not tables:
+                raise RuntimeError(f"{warehouse} has no tables in schema {PUBLISHED_SCHEMA}")
+            con.execute(f"create schema {PUBLISHED_SCHEMA}")
+            for table in tables:
+                con.execute(
+                    f'create table {PUBLISHED_SCHEMA}."{table}" as'
+                    f' select * from working.{PUBLISHED_SCHEMA}."{table}"'
+                )
+                rows[table] = con.execute(
+                    f'select count(*) from {PUBLISHED_SCHEMA}."{table}"'
+                ).fetchall()[0][0]
+            con.execute("create schema meta")
+            con.execute(
+                "create table meta.publication (table_name varchar, row_count bigint,"
+                " published_at timestamp, run_id varchar)"
+            )
+            con.executemany(
+                "insert into meta.publication values (?, ?, ?, ?)",
+                [(t, n, published_at, run_id) for t, n in rows.items()],
+            )
+            con.execute("detach working")
+            con.execute("checkpoint")
+        os.replace(tmp, published)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return rows
+
+
+def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["bi", "published_marts"]),
+        deps=list(mart_keys),
+        group_name="publish",
+        kinds={"duckdb"},
+        description=(
+            "The last good marts, copied to a separate DuckDB file that BI tools open read-only; "
+            "replaced atomically only after every check upstream passed."
+        ),
+    )
+    def published_marts(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        rows = publish_marts(
+            Path(warehouse.path), Path(warehouse.published_path), context.run.run_id
+        )
+        context.log.info(f"published {len(rows)} marts to {warehouse.published_path}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(warehouse.published_path),
+                "tables": len(rows),
+                **{f"rows.{t}": n for t, n in rows.items()},
+            }
+        )
+
+    return published_marts

@@ -1,0 +1,277 @@
+"""Great Expectations suites over the raw tables, run without Dagster.
+
+A suite is a JSON file in ``expectations/<raw table>.json``: the GX 1.x suite fields (``name``,
+``expectations``) plus ``meta.parse``, which tells how to read a raw VARCHAR column before the
+expectations see it (raw tables keep values exactly as exported):
+
+- ``timestamp``: ISO or ``YYYY-MM-DD HH:MM:SS``, with or without a zone (compared in UTC)
+- ``date``: ``YYYY-MM-DD``;  ``yyyymmdd``: ``20261215`` (GA4 ``event_date``)
+- ``epoch_micros``: microseconds since the epoch as a string (GA4 ``event_timestamp``)
+- ``integer`` / ``double``
+
+A value that is present but cannot be read gets a sentinel far outside any plausible range, so
+the suite's range expectation catches it; the report then shows the original text and says it
+could not be read. ``"now"`` as a ``max_value`` means the time of the check plus one day.
+
+GX has no DuckDB datasource and its SQL path through duckdb-engine fails on metric
+expectations (great_expectations#11579), so the needed columns are fetched from DuckDB into
+pandas and validated with GX's pandas datasource. Only the columns the suite mentions are
+fetched, which keeps memory proportional to the suite, not to the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+LINEAGE_COLUMNS = ("_source_file", "_source_row")
+UNREADABLE_TIMESTAMP = "0001-01-01 00:00:00"
+UNREADABLE_NUMBER = -9.0e18
+
+# DuckDB expressions that read a raw VARCHAR column (``{c}``) into a typed value, or NULL.
+_PARSERS = {
+    "timestamp": "coalesce(try_cast(try_cast({c} as timestamptz) at time zone 'UTC' as timestamp),"
+    " try_cast({c} as timestamp))",
+    "date": "try_cast(try_cast({c} as date) as timestamp)",
+    "yyyymmdd": "try_strptime({c}, '%Y%m%d')",
+    "epoch_micros": "make_timestamp(try_cast({c} as bigint))",
+    "integer": "try_cast(try_cast({c} as double) as bigint)",
+    "double": "try_cast({c} as double)",
+}
+_SENTINELS = {
+    "timestamp": f"timestamp '{UNREADABLE_TIMESTAMP}'",
+    "date": f"timestamp '{UNREADABLE_TIMESTAMP}'",
+    "yyyymmdd": f"timestamp '{UNREADABLE_TIMESTAMP}'",
+    "epoch_micros": f"timestamp '{UNREADABLE_TIMESTAMP}'",
+    "integer": f"{int(UNREADABLE_NUMBER)}::bigint",
+    "double": f"{UNREADABLE_NUMBER}::double",
+}
+
+
+@dataclass
+class Failure:
+    """One failed expectation, with the offending rows as (file, row, value)."""
+
+    expectation: str
+    column: str | None
+    reason: str
+    unexpected_count: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SuiteResult:
+    suite_name: str
+    raw_table: str
+    rows_checked: int
+    expectations: int
+    failures: list[Failure]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def suite_path(raw_table: str, expectations_dir: Path) -> Path:
+    return expectations_dir / f"{raw_table}.json"
+
+
+def load_suite_json(raw_table: str, expectations_dir: Path) -> dict[str, Any]:
+    return json.loads(suite_path(raw_table, expectations_dir).read_text(encoding="utf-8"))
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = 'raw' and table_name = ? order by ordinal_position",
+        [raw_table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _suite_columns(suite: dict[str, Any]) -> dict[str, bool]:
+    """Columns the suite mentions -> whether their values are needed (not just existence)."""
+    columns: dict[str, bool] = {}
+    for expectation in suite["expectations"]:
+        kwargs = expectation.get("kwargs", {})
+        needs_values = expectation["type"] != "expect_column_to_exist"
+        for name in [kwargs.get("column"), *kwargs.get("column_list", [])]:
+            if name:
+                columns[name] = columns.get(name, False) or needs_values
+    return columns
+
+
+def _select_expression(column: str, parse: str | None) -> str:
+    quoted = _quote(column)
+    if parse is None:
+        return f"{quoted} as {quoted}"
+    parsed = _PARSERS[parse].format(c=quoted)
+    sentinel = _SENTINELS[parse]
+    return (
+        f"case when {quoted} is null then null else coalesce({parsed}, {sentinel}) end as {quoted}"
+    )
+
+
+def _resolve_now(kwargs: dict[str, Any]) -> dict[str, Any]:
+    resolved = dict(kwargs)
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(tzinfo=None)
+    for key in ("min_value", "max_value"):
+        if resolved.get(key) == "now":
+            resolved[key] = tomorrow.isoformat(sep=" ", timespec="seconds")
+    return resolved
+
+
+def _describe(expectation: dict[str, Any], parse: str | None) -> str:
+    kwargs = expectation.get("kwargs", {})
+    column = kwargs.get("column")
+    kind = expectation["type"]
+    if kind == "expect_column_to_exist":
+        return f"column {column} is missing from the export"
+    if kind == "expect_column_values_to_not_be_null":
+        return f"{column} is empty"
+    if kind == "expect_column_values_to_be_unique":
+        return f"{column} is not unique (the same value appears on several rows)"
+    if kind == "expect_column_values_to_be_between":
+        what = f"a {parse}" if parse else "a value"
+        return (
+            f"{column} must be {what} between {kwargs.get('min_value')} and "
+            f"{kwargs.get('max_value')}"
+        )
+    if kind == "expect_column_values_to_be_in_set":
+        return f"{column} must be one of {kwargs.get('value_set')}"
+    return f"{kind} failed on {column}"
+
+
+def _gx_context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return gx, context
+
+
+def run_suite(
+    con: duckdb.DuckDBPyConnection, raw_table: str, expectations_dir: Path
+) -> SuiteResult:
+    """Validate ``raw.<raw_table>`` against its suite and describe every failed row."""
+    suite_json = load_suite_json(raw_table, expectations_dir)
+    parse: dict[str, str] = suite_json.get("meta", {}).get("parse", {})
+    present = set(_table_columns(con, raw_table))
+    wanted = {c: needed for c, needed in _suite_columns(suite_json).items() if c in present}
+    select_list = ", ".join(
+        [
+            _select_expression(c, parse.get(c)) if needed else f"null as {_quote(c)}"
+            for c, needed in wanted.items()
+        ]
+        + [_quote(c) for c in LINEAGE_COLUMNS if c in present]
+    )
+    frame = con.execute(f"select {select_list} from raw.{_quote(raw_table)}").df()
+
+    gx, context = _gx_context()
+    expectations = []
+    for e in suite_json["expectations"]:
+        expectations.append({**e, "kwargs": _resolve_now(e.get("kwargs", {}))})
+    suite = context.suites.add(
+        gx.ExpectationSuite(name=suite_json["name"], expectations=expectations)
+    )
+    batch = (
+        context.data_sources.add_pandas("warehouse")
+        .add_dataframe_asset(raw_table)
+        .add_batch_definition_whole_dataframe("whole_table")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    result = batch.validate(
+        suite,
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [c for c in LINEAGE_COLUMNS if c in present],
+        },
+    )
+
+    # GX does not return results in suite order: match them back by type and column.
+    by_signature = {(e["type"], e.get("kwargs", {}).get("column")): e for e in expectations}
+    failures = []
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        config = outcome.expectation_config
+        column = config.kwargs.get("column")
+        expectation_json = by_signature[(config.type, column)]
+        reason = expectation_json.get("meta", {}).get("reason") or _describe(
+            expectation_json, parse.get(column)
+        )
+        if column is not None and column not in present:
+            reason = f"column {column} is missing from the export"
+        rows = [
+            {
+                "source_file": r.get("_source_file"),
+                "source_row": int(r["_source_row"]) if r.get("_source_row") is not None else None,
+            }
+            for r in outcome.result.get("unexpected_index_list") or []
+        ]
+        failures.append(
+            Failure(
+                expectation=expectation_json["type"],
+                column=column,
+                reason=reason,
+                unexpected_count=int(outcome.result.get("unexpected_count") or 0),
+                rows=rows,
+            )
+        )
+    _attach_original_values(con, raw_table, failures, parse)
+    return SuiteResult(
+        suite_name=suite_json["name"],
+        raw_table=raw_table,
+        rows_checked=len(frame),
+        expectations=len(expectations),
+        failures=failures,
+    )
+
+
+def _attach_original_values(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    failures: list[Failure],
+    parse: dict[str, str],
+) -> None:
+    """Put the value as exported (and whether it could be read at all) on each failed row."""
+    for failure in failures:
+        if not failure.rows or failure.column is None:
+            continue
+        keys = [(r["source_file"], r["source_row"]) for r in failure.rows]
+        con.execute("create or replace temp table _failed_keys (f varchar, r bigint)")
+        con.executemany("insert into _failed_keys values (?, ?)", keys)
+        column = _quote(failure.column)
+        kind = parse.get(failure.column)
+        readable = _PARSERS[kind].format(c=f"t.{column}") if kind else "true"
+        found = con.execute(
+            f"select t._source_file, t._source_row, t.{column}::varchar,"
+            f" ({readable}) is not null, to_json(t)"
+            f" from raw.{_quote(raw_table)} as t join _failed_keys as k"
+            " on t._source_file = k.f and t._source_row = k.r"
+        ).fetchall()
+        by_key = {(f, r): (v, ok, rec) for f, r, v, ok, rec in found}
+        for row in failure.rows:
+            value, readable_ok, record = by_key.get(
+                (row["source_file"], row["source_row"]), (None, True, None)
+            )
+            row["value"] = value
+            row["record"] = record
+            row["reason"] = failure.reason
+            if kind and value is not None and not readable_ok:
+                row["reason"] = f"{failure.column} cannot be read as a {kind}: {value!r}"
+        con.execute("drop table _failed_keys")

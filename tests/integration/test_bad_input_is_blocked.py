@@ -1,0 +1,91 @@
+"""A corrupted export fails its Great Expectations check, blocks the build and the publish step,
+lands in quarantine with file, row and column, and leaves the published marts untouched."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+
+import pytest
+
+from tests.integration.conftest import copy_landing, run_job
+
+pytestmark = pytest.mark.slow
+
+SURVEY = "survey/post_interaction_nps.csv"
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _corrupt_survey(path) -> dict[str, int]:
+    """Put an NPS of 42 and an unreadable RecordedDate into two responses; return their rows."""
+    text = path.read_text(encoding="utf-8-sig")
+    records = list(csv.reader(io.StringIO(text)))
+    header = records[0]
+    group = next(h for h in header if h.endswith("_NPS_GROUP"))
+    nps_column = header.index(group.removesuffix("_NPS_GROUP"))
+    recorded = header.index("RecordedDate")
+    records[5][nps_column] = "42"
+    records[8][recorded] = "gestern, 14 Uhr"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(records)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    # spreadsheet rows: header rows count, 1-based
+    return {"nps": 6, "recorded": 9}
+
+
+def test_corrupted_export_blocks_build_and_keeps_published_marts(sample_run, tmp_path):
+    landing = copy_landing(tmp_path / "landing")
+    warehouse = tmp_path / "wh" / "cjm.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(sample_run.warehouse, warehouse)
+    published = warehouse.with_name("cjm_marts.duckdb")
+    shutil.copy(sample_run.published, published)
+    published_before = _sha(published)
+    original = (landing / SURVEY).read_bytes()
+    rows = _corrupt_survey(landing / SURVEY)
+
+    failed = run_job(landing, warehouse)
+
+    assert not failed.result.success
+    evaluations = {e.check_name: e for e in failed.result.get_asset_check_evaluations()}
+    assert evaluations["gx_survey_responses"].passed is False
+    assert evaluations["gx_crm_contacts"].passed is True
+    # nothing downstream of the failed check ran, and BI still sees the last good marts
+    materialized = {
+        e.asset_key.to_user_string()
+        for e in failed.result.get_asset_materialization_events()
+        if e.asset_key is not None
+    }
+    assert "bi/published_marts" not in materialized
+    assert not any(key.startswith("marts/") for key in materialized)
+    assert _sha(published) == published_before
+
+    quarantined = failed.query(
+        "select source_file, source_row, column_name, reason from ops.quarantine"
+        " where check_name = 'gx_survey_responses' order by source_row"
+    )
+    assert (SURVEY, rows["nps"], "nps_score") in [q[:3] for q in quarantined]
+    assert (SURVEY, rows["recorded"], "recorded_at_local") in [q[:3] for q in quarantined]
+    reasons = " ".join(q[3] for q in quarantined)
+    assert "between 0 and 10" in reasons
+    assert "gestern, 14 Uhr" in reasons
+    assert "same name" in reasons  # says what to do
+
+    # The corrected file delivered again replaces the bad copy and the run goes through.
+    (landing / SURVEY).write_bytes(original)
+    fixed = run_job(landing, warehouse)
+
+    assert fixed.result.success
+    assert (
+        fixed.scalar("select count(*) from ops.quarantine where check_name = 'gx_survey_responses'")
+        == 0
+    )
+    assert _sha(published) != published_before
+    assert fixed.query(
+        "select * from marts.agg_nps order by all", published=True
+    ) == sample_run.query("select * from marts.agg_nps order by all", published=True)

@@ -1,0 +1,75 @@
+"""The `cjm` command line, end to end on a small generated landing folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import cli
+
+pytestmark = pytest.mark.slow
+
+CJM = str(Path(sys.executable).with_name("cjm"))
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["generate"], ["status"]])
+def test_every_command_has_help(command):
+    completed = subprocess.run(
+        [CJM, *command, "--help"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0
+    assert "usage: cjm" in completed.stdout
+    if command:
+        assert "--warehouse" in completed.stdout or command == ["generate"]
+
+
+def test_generate_then_run_then_status(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    for name in ("CJM_WAREHOUSE", "CJM_LANDING", "CJM_PUBLISHED"):
+        monkeypatch.delenv(name, raising=False)
+    landing = tmp_path / "landing"
+    warehouse = tmp_path / "wh" / "cjm.duckdb"
+
+    assert (
+        cli.main(
+            ["generate", "--out", str(landing), "--customers", "150", "--days", "14", "--seed", "7"]
+        )
+        == 0
+    )
+    truth = json.loads((landing / "truth.json").read_text())
+    assert truth["parameters"]["customers"] == 150
+
+    code = cli.main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
+    out = capsys.readouterr().out
+    assert code == 0, out[-3000:]
+    for expected in (
+        "▶ raw__survey_responses",
+        "Sources (this run)",
+        "NPS per touchpoint",
+        "Phase funnel",
+        "checks:",
+        "cjm run succeeded",
+    ):
+        assert expected in out, expected
+    published = warehouse.with_name("cjm_marts.duckdb")
+    with duckdb.connect(str(published), read_only=True) as con:
+        customers = con.execute("select count(*) from marts.dim_customers").fetchone()[0]
+    assert customers == truth["expected"]["customers"]
+
+    assert cli.main(["status", "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "Load ledger" in out and "web/events_" in out
+
+
+def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
+    code = cli.main(
+        ["run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]
+    )
+    assert code == cli.EXIT_USAGE
+    assert "does not exist" in capsys.readouterr().err

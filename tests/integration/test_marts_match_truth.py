@@ -1,0 +1,151 @@
+"""The marts reproduce the figures the sample data was planted with (seeds/truth.json).
+
+truth.json is computed by the generator from the people it simulated, never from the warehouse,
+so these tests compare two independent computations of the same numbers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+NPS_KEYS = ("responses", "promoters", "passives", "detractors")
+
+
+def _nps_rows(sample_run, scope_type: str) -> dict[str, dict]:
+    rows = sample_run.query(
+        "select scope_id, responses, promoters, passives, detractors, nps"
+        " from marts.agg_nps where period_grain = 'all' and scope_type = ?",
+        [scope_type],
+        published=True,
+    )
+    return {r[0]: dict(zip((*NPS_KEYS, "nps"), r[1:], strict=True)) for r in rows}
+
+
+def _assert_nps_equal(actual: dict, expected: dict) -> None:
+    for key in NPS_KEYS:
+        assert actual[key] == expected[key], key
+    assert actual["nps"] == pytest.approx(expected["nps"], abs=1e-6)
+
+
+def test_raw_row_counts(sample_run, truth):
+    for table, expected in truth["expected"]["raw_rows"].items():
+        assert sample_run.scalar(f"select count(*) from raw.{table}") == expected, table
+
+
+def test_duplicate_web_events_removed_in_staging(sample_run, truth):
+    distinct = sample_run.scalar("select count(*) from staging.stg_web__events")
+    assert distinct == truth["expected"]["web_events_distinct"]
+    assert distinct < truth["expected"]["raw_rows"]["web_events"]
+
+
+def test_customers(sample_run, truth):
+    expected = truth["expected"]
+    total, known = sample_run.query(
+        "select count(*), count(*) filter (where is_known_contact) from marts.dim_customers",
+        published=True,
+    )[0]
+    assert total == expected["customers"]
+    assert known == expected["known_customers"]
+    assert total - known == expected["anonymous_customers"]
+
+
+def test_touchpoint_occurrences(sample_run, truth):
+    rows = dict(
+        sample_run.query(
+            "select touchpoint_id, count(*) from marts.fct_touchpoints group by all",
+            published=True,
+        )
+    )
+    assert rows == truth["expected"]["touchpoints"]
+
+
+def test_revenue(sample_run, truth):
+    revenue = sample_run.scalar("select sum(revenue) from marts.fct_touchpoints", published=True)
+    assert revenue == pytest.approx(truth["expected"]["revenue_total"], abs=0.01)
+
+
+def test_survey_response_counts(sample_run, truth):
+    total, valid = sample_run.query(
+        "select count(*), count(*) filter (where is_valid_response)"
+        " from marts.fct_survey_responses",
+        published=True,
+    )[0]
+    assert total == truth["expected"]["survey_responses"]["total"]
+    assert valid == truth["expected"]["survey_responses"]["valid"]
+
+
+def test_nps_overall(sample_run, truth):
+    _assert_nps_equal(_nps_rows(sample_run, "overall")["all"], truth["expected"]["nps_overall"])
+
+
+def test_nps_per_touchpoint(sample_run, truth):
+    actual = _nps_rows(sample_run, "touchpoint")
+    expected = truth["expected"]["nps_by_touchpoint"]
+    assert set(actual) == set(expected)
+    for touchpoint, figures in expected.items():
+        _assert_nps_equal(actual[touchpoint], figures)
+
+
+def test_nps_per_touchpoint_near_planted_targets(sample_run, truth):
+    """The planted targets lie inside (or near) the interval the marts report."""
+    planted = truth["planted"]["nps_by_touchpoint"]
+    rows = sample_run.query(
+        "select scope_id, nps_ci_low, nps_ci_high from marts.agg_nps"
+        " where period_grain = 'all' and scope_type = 'touchpoint'",
+        published=True,
+    )
+    misses = [
+        (tp, low, high, planted[tp])
+        for tp, low, high in rows
+        if not (low - 10 <= planted[tp] <= high + 10)
+    ]
+    assert not misses
+
+
+def test_nps_per_phase(sample_run, truth):
+    actual = _nps_rows(sample_run, "phase")
+    expected = truth["expected"]["nps_by_phase"]
+    assert set(actual) == set(expected)
+    for phase, figures in expected.items():
+        _assert_nps_equal(actual[phase], figures)
+
+
+def test_phase_funnel(sample_run, truth):
+    rows = sample_run.query(
+        "select journey_id, phase_id, customers_entered, customers_reached_next,"
+        " conversion_to_next, conversion_from_first, median_hours_to_next, p90_hours_to_next"
+        " from marts.agg_phase_funnel",
+        published=True,
+    )
+    actual = {(r[0], r[1]): r for r in rows}
+    expected_rows = truth["expected"]["funnel"]
+    assert len(actual) == len(expected_rows)
+    for expected in expected_rows:
+        row = actual[(expected["journey_id"], expected["phase_id"])]
+        _, phase, entered, reached, conversion, from_first, median, p90 = row
+        assert entered == expected["customers_entered"], phase
+        assert reached == expected["customers_reached_next"], phase
+        for value, key in (
+            (conversion, "conversion_to_next"),
+            (from_first, "conversion_from_first"),
+            (median, "median_hours_to_next"),
+            (p90, "p90_hours_to_next"),
+        ):
+            if expected[key] is None:
+                assert value is None, (phase, key)
+            else:
+                assert value == pytest.approx(expected[key], abs=1e-4), (phase, key)
+
+
+def test_journey_phase_rows_match_funnel(sample_run):
+    """fct_journey_phases and agg_phase_funnel agree on who entered each phase."""
+    mismatches = sample_run.query(
+        "select f.phase_id from marts.agg_phase_funnel as f"
+        " join (select journey_id, phase_id, count(distinct customer_id) as n"
+        "       from marts.fct_journey_phases group by all) as p using (journey_id, phase_id)"
+        " where f.customers_entered <> p.n",
+        published=True,
+    )
+    assert mismatches == []

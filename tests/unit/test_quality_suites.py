@@ -1,0 +1,103 @@
+"""The Great Expectations suites on small raw tables: what fails, where, and why."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from orchestration.ingestion import ensure_ops_tables
+from orchestration.quality.checks import check_name_for, quarantine_failures
+from orchestration.quality.gx_suites import run_suite
+from orchestration.resources import EXPECTATIONS_DIR
+
+SURVEY_ROWS = [
+    # response_id, nps, recorded_at_local, row
+    ("R_1", "9", "2026-09-01 10:00:00", 4),
+    ("R_2", "42", "2026-09-01 11:00:00", 5),
+    ("R_3", "3", "gestern", 6),
+    ("R_3", "7", "1899-12-31 00:00:00", 7),
+    (None, "10", "2026-09-02 09:00:00", 8),
+]
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_ops_tables(connection)
+    connection.execute("drop table if exists raw.survey_responses")
+    connection.execute(
+        "create table raw.survey_responses (response_id varchar, nps_score varchar,"
+        " csat_score varchar, recorded_at_local varchar, started_at_local varchar,"
+        " ended_at_local varchar, source_timezone varchar, _source_file varchar,"
+        " _source_row bigint)"
+    )
+    connection.executemany(
+        "insert into raw.survey_responses values (?, ?, null, ?, ?, ?, 'UTC', 'survey/s.csv', ?)",
+        [(r, n, t, t, t, row) for r, n, t, row in SURVEY_ROWS],
+    )
+    yield connection
+    connection.close()
+
+
+def _failures_by_reason(result) -> dict[str, set[tuple]]:
+    return {
+        f.reason: {(r["source_file"], r["source_row"]) for r in f.rows} for f in result.failures
+    }
+
+
+def test_every_suite_is_valid_json_with_known_parsers():
+    from orchestration.ingestion import RAW_TABLES
+    from orchestration.quality.gx_suites import _PARSERS
+
+    for table in RAW_TABLES:
+        suite = json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text())
+        assert suite["name"] == f"raw.{table}"
+        assert set(suite["meta"]["parse"].values()) <= set(_PARSERS)
+        assert suite["expectations"]
+        # results are matched back to the suite by (type, column): each pair appears once
+        signatures = [(e["type"], e["kwargs"].get("column")) for e in suite["expectations"]]
+        assert len(signatures) == len(set(signatures)), table
+
+
+def test_survey_suite_names_file_row_and_column(con):
+    result = run_suite(con, "survey_responses", EXPECTATIONS_DIR)
+
+    assert not result.passed
+    by_column = {}
+    for failure in result.failures:
+        for row in failure.rows:
+            by_column.setdefault(failure.column, set()).add(row["source_row"])
+    assert by_column["nps_score"] == {5}
+    assert by_column["response_id"] >= {6, 7, 8}  # duplicate R_3 and the missing id
+    assert by_column["recorded_at_local"] == {6, 7}
+    unreadable = [
+        r
+        for f in result.failures
+        for r in f.rows
+        if f.column == "recorded_at_local" and r["source_row"] == 6
+    ]
+    assert "cannot be read as a timestamp: 'gestern'" in unreadable[0]["reason"]
+
+
+def test_failures_are_quarantined_and_replaced_on_the_next_check(con):
+    result = run_suite(con, "survey_responses", EXPECTATIONS_DIR)
+    first = quarantine_failures(con, result)
+    assert first == con.execute("select count(*) from ops.quarantine").fetchone()[0] > 0
+    assert quarantine_failures(con, result) == first  # not doubled
+    rows = con.execute("select distinct check_name, source_file from ops.quarantine").fetchall()
+    assert rows == [(check_name_for("survey_responses"), "survey/s.csv")]
+
+    con.execute("delete from raw.survey_responses where _source_row <> 4")
+    clean = run_suite(con, "survey_responses", EXPECTATIONS_DIR)
+    assert clean.passed
+    assert quarantine_failures(con, clean) == 0
+    assert con.execute("select count(*) from ops.quarantine").fetchone()[0] == 0
+
+
+def test_missing_required_column_fails(con):
+    con.execute("alter table raw.survey_responses drop column recorded_at_local")
+    result = run_suite(con, "survey_responses", EXPECTATIONS_DIR)
+    reasons = {f.reason for f in result.failures}
+    assert "column recorded_at_local is missing from the export" in reasons
