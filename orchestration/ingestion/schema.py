@@ -1,4 +1,4 @@
-"""Column definitions of the raw and ops tables (see the team contract) and small SQL helpers.
+"""Column definitions of the raw and ops tables (the raw layer in the README) and SQL helpers.
 
 Everything here is data: the raw tables' shapes, the GA4 event type, and functions that turn
 them into DuckDB SQL. Readers and the loader import from here so that a column is named in one

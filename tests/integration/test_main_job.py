@@ -128,7 +128,7 @@ def test_delivering_the_same_files_again_changes_nothing(sample_run, tmp_path):
         "select (select count(*) from raw.survey_responses), (select count(*) from raw.web_events),"
         " (select count(*) from raw.crm_contacts), (select count(*) from ops.quarantine),"
         " (select count(*) from marts.fct_touchpoints), (select count(*) from marts.agg_nps),"
-        " (select sum(nps) from marts.agg_nps where period_grain = 'all')"
+        " (select round(sum(nps), 6) from marts.agg_nps where period_grain = 'all')"
     )
     before = sample_run.query(counts_sql)
 
