@@ -375,6 +375,22 @@ def _add_warehouse_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_generation_flags(parser: argparse.ArgumentParser, customers: int) -> None:
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=customers,
+        metavar="N",
+        help="people to simulate (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--days", type=int, default=60, metavar="D", help="days of activity (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, metavar="S", help="random seed (default: %(default)s)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cjm",
@@ -411,19 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
         "was planted with. Same seed, same bytes.",
     )
     generate.add_argument("--out", required=True, metavar="DIR", help="landing folder to write")
-    generate.add_argument(
-        "--customers",
-        type=int,
-        default=2000,
-        metavar="N",
-        help="people to simulate (default: %(default)s)",
-    )
-    generate.add_argument(
-        "--days", type=int, default=60, metavar="D", help="days of activity (default: %(default)s)"
-    )
-    generate.add_argument(
-        "--seed", type=int, default=42, metavar="S", help="random seed (default: %(default)s)"
-    )
+    _add_generation_flags(generate, customers=2000)
     generate.add_argument(
         "--start-date",
         default="2026-09-01",
@@ -440,19 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
         "each in a child process, and print both with their ratio. Also checks that both "
         "give the same NPS per touchpoint, touchpoint counts and funnel.",
     )
-    benchmark.add_argument(
-        "--customers",
-        type=int,
-        default=20000,
-        metavar="N",
-        help="people to simulate (default: %(default)s)",
-    )
-    benchmark.add_argument(
-        "--days", type=int, default=60, metavar="D", help="days of activity (default: %(default)s)"
-    )
-    benchmark.add_argument(
-        "--seed", type=int, default=42, metavar="S", help="random seed (default: %(default)s)"
-    )
+    _add_generation_flags(benchmark, customers=20000)
     benchmark.add_argument(
         "--landing", metavar="DIR", help="measure on these exports instead of generating"
     )

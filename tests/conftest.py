@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,19 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def sample_landing() -> Path:
     return SAMPLE_LANDING
+
+
+def make_landing(root: Path, files: dict[str, Path | bytes | str]) -> Path:
+    """A landing folder with ``files`` (relative path -> fixture path, bytes or text)."""
+    landing = root / "landing"
+    landing.mkdir(parents=True, exist_ok=True)
+    for relative, content in files.items():
+        target = landing / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, target)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return landing

@@ -64,10 +64,9 @@ def describe_failures(result: SuiteResult) -> str:
     for failure in result.failures:
         lines.append(f"- {failure.reason} ({failure.unexpected_count} rows)")
         for row in failure.rows[:MAX_LISTED_ROWS]:
-            value = f" value {row['value']!r}" if row.get("value") is not None else ""
             lines.append(
                 f"    {row['source_file']} row {row['source_row']} column {failure.column}:"
-                f"{value} {row.get('reason', failure.reason)}"
+                f" {row.get('reason', failure.reason)}"
             )
         if len(failure.rows) > MAX_LISTED_ROWS:
             lines.append(f"    ... and {len(failure.rows) - MAX_LISTED_ROWS} more rows")

@@ -55,6 +55,16 @@ _SENTINELS = {
 }
 
 
+_PARSE_WORDS = {
+    "timestamp": "a timestamp",
+    "date": "a date (YYYY-MM-DD)",
+    "yyyymmdd": "a date (YYYYMMDD)",
+    "epoch_micros": "a timestamp in microseconds since 1970",
+    "integer": "a whole number",
+    "double": "a number",
+}
+
+
 @dataclass
 class Failure:
     """One failed expectation, with the offending rows as (file, row, value)."""
@@ -143,7 +153,7 @@ def _describe(expectation: dict[str, Any], parse: str | None) -> str:
     if kind == "expect_column_values_to_be_unique":
         return f"{column} is not unique (the same value appears on several rows)"
     if kind == "expect_column_values_to_be_between":
-        what = f"a {parse}" if parse else "a value"
+        what = _PARSE_WORDS.get(parse, "a value")
         return (
             f"{column} must be {what} between {kwargs.get('min_value')} and "
             f"{kwargs.get('max_value')}"
@@ -273,5 +283,7 @@ def _attach_original_values(
             row["record"] = record
             row["reason"] = failure.reason
             if kind and value is not None and not readable_ok:
-                row["reason"] = f"{failure.column} cannot be read as a {kind}: {value!r}"
+                row["reason"] = f"{failure.column} {value!r} cannot be read as {_PARSE_WORDS[kind]}"
+            elif value is not None:
+                row["reason"] = f"{failure.reason}, found {value!r}"
         con.execute("drop table _failed_keys")

@@ -25,6 +25,7 @@ from orchestration.ingestion.schema import (
     QUARANTINE_COLUMNS,
     SURVEY_RESPONSE_COLUMNS,
 )
+from tests.conftest import make_landing
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LEGACY_SAMPLE = FIXTURES / "shared_samples/survey/qualtrics_legacy_v1v10.csv"
@@ -43,21 +44,6 @@ FULL_LANDING = {
         (FIXTURES / "ga4/events_20231216.json").read_bytes(), mtime=0
     ),
 }
-
-
-def make_landing(root: Path, files: dict[str, Path | bytes | str]) -> Path:
-    landing = root / "landing"
-    landing.mkdir(exist_ok=True)
-    for relative, content in files.items():
-        target = landing / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        elif isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-    return landing
 
 
 def ingest_all(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, IngestReport]:

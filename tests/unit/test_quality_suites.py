@@ -78,7 +78,7 @@ def test_survey_suite_names_file_row_and_column(con):
         for r in f.rows
         if f.column == "recorded_at_local" and r["source_row"] == 6
     ]
-    assert "cannot be read as a timestamp: 'gestern'" in unreadable[0]["reason"]
+    assert unreadable[0]["reason"] == "recorded_at_local 'gestern' cannot be read as a timestamp"
 
 
 def test_failures_are_quarantined_and_replaced_on_the_next_check(con):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,25 +15,11 @@ from orchestration.ingestion.readers import RefusedFormat
 from orchestration.ingestion.readers.qualtrics import find_nps_column, find_time_zone
 from orchestration.ingestion.schema import GA4_EVENT_COLUMNS, LINEAGE_COLUMNS
 from orchestration.ingestion.textfile import read_head, sniff_csv
+from tests.conftest import make_landing
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LINEAGE = [name for name, _ in LINEAGE_COLUMNS]
 ALL_READERS = {id(r): r for spec in RAW_TABLES.values() for r in spec.readers}.values()
-
-
-def make_landing(root: Path, files: dict[str, Path | bytes | str]) -> Path:
-    """A landing folder with ``files`` (relative path -> fixture path, bytes or text)."""
-    landing = root / "landing"
-    for relative, content in files.items():
-        target = landing / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        elif isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-    return landing
 
 
 @pytest.fixture
