@@ -20,7 +20,13 @@ from .readers import (
     RefusedFormat,
     SalesforceCsvReader,
 )
-from .schema import CRM_BASE_COLUMNS, GA4_EVENT_COLUMNS, SURVEY_RESPONSE_COLUMNS, Column
+from .schema import (
+    CRM_BASE_COLUMNS,
+    GA4_EVENT_COLUMNS,
+    SURVEY_RESPONSE_COLUMNS,
+    VARCHAR,
+    Column,
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,22 @@ _SURVEY_READERS: tuple[Reader, ...] = (
 )
 
 
+# The Salesforce fields the warehouse reads (dbt staging), per object. A CRM raw table starts
+# with these (all VARCHAR) so that a landing folder without that object's export still builds
+# (with no rows) instead of failing on missing columns; an export adds every other field.
+CRM_STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
+    "Account": ("name", "createddate"),
+    "Contact": ("accountid", "email", "createddate"),
+    "Opportunity": ("accountid", "contactid", "stagename", "amount", "closedate", "iswon",
+                    "createddate"),
+    "OpportunityHistory": ("opportunityid", "stagename", "amount", "closedate", "createddate"),
+    "Case": ("contactid", "accountid", "origin", "status", "isclosed", "closeddate",
+             "createddate"),
+}  # fmt: skip
+
+
 def _crm(raw_table: str, obj: str, what: str) -> SourceSpec:
+    fields = tuple((name, VARCHAR) for name in CRM_STANDARD_FIELDS[obj])
     return SourceSpec(
         raw_table=raw_table,
         folder="crm",
@@ -79,7 +100,7 @@ def _crm(raw_table: str, obj: str, what: str) -> SourceSpec:
         readers=(_SALESFORCE,),
         description=f"Salesforce {obj} records ({what}), every field as exported, lower-case "
         "API names as columns.",
-        columns=CRM_BASE_COLUMNS,
+        columns=CRM_BASE_COLUMNS + fields,
         adds_columns=True,
     )
 

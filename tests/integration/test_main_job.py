@@ -7,6 +7,7 @@ import shutil
 import dagster as dg
 import pytest
 
+from tests.conftest import SAMPLE_LANDING
 from tests.integration.conftest import run_job
 
 pytestmark = pytest.mark.slow
@@ -154,3 +155,32 @@ def test_dagster_cli_loads_the_code_location(tmp_path):
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Validation successful" in completed.stdout + completed.stderr
+
+
+def test_a_landing_folder_without_crm_exports_still_builds(tmp_path, truth):
+    """Survey and web exports alone: the CRM raw tables exist empty and the marts build."""
+    landing = tmp_path / "landing"
+    for folder in ("survey", "web"):
+        shutil.copytree(SAMPLE_LANDING / folder, landing / folder)
+
+    run = run_job(landing, tmp_path / "cjm.duckdb")
+
+    assert run.result.success
+    assert run.scalar("select count(*) from raw.crm_contacts") == 0
+    assert (
+        run.scalar(
+            "select count(*) from marts.fct_touchpoints where source_system = 'crm'", published=True
+        )
+        == 0
+    )
+    assert (
+        run.scalar(
+            "select count(*) from marts.dim_customers where is_known_contact", published=True
+        )
+        == 0
+    )
+    responses = run.scalar(
+        "select responses from marts.agg_nps where period_grain = 'all' and scope_type = 'overall'",
+        published=True,
+    )
+    assert responses == truth["expected"]["survey_responses"]["valid"]

@@ -270,13 +270,14 @@ def test_salesforce_data_loader_upper_case_headers(con, tmp_path: Path) -> None:
     [result] = ingest_raw_table(con, landing, "crm_accounts").files
     assert (result.status, result.rows_read, result.rows_loaded) == ("loaded", 3, 3)
     columns = [r[0] for r in con.execute("DESCRIBE raw.crm_accounts").fetchall()]
+    # the standard fields the warehouse reads come first, then the file's other fields
     assert columns == LINEAGE + [
         "id",
         "name",
+        "createddate",
         "industry",
         "billingcity",
         "annualrevenue",
-        "createddate",
         "tier__c",
     ]
     loaded = rows(con, "SELECT * FROM raw.crm_accounts ORDER BY _source_row")
