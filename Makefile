@@ -8,15 +8,27 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 
-.PHONY: setup run test test-fast lint format ui benchmark clean
+.PHONY: setup lock run test test-fast lint format ui benchmark clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+CONSTRAINTS := .ci/constraints.txt
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
+
+# Re-lock every transitive version after a deliberate change of the pins in pyproject.toml.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Every package version of a working environment (pip freeze), used as pip constraints by"; \
+	  echo "# \`make setup\` so that transitive dependencies do not drift. Regenerate with \`make lock\`."; \
+	  .venv-lock/bin/pip freeze --exclude-editable | grep -v '^customer-journey-warehouse'; } > $(CONSTRAINTS)
+	rm -rf .venv-lock
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
