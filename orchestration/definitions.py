@@ -16,6 +16,7 @@ from orchestration.publish import build_publish_asset
 from orchestration.quality.checks import build_gx_check
 from orchestration.raw_assets import build_raw_assets, landing_specs
 from orchestration.resources import WarehouseResource
+from orchestration.sensors import build_landing_sensor
 from orchestration.transform import build_dbt_assets, dbt_executable, make_project
 
 MAIN_JOB_NAME = "journey_warehouse"
@@ -41,6 +42,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
         assets=[*landing_specs(), *build_raw_assets(), dbt_models, build_publish_asset(mart_keys)],
         asset_checks=[build_gx_check(table) for table in RAW_TABLES],
         jobs=[main_job],
+        sensors=[build_landing_sensor(MAIN_JOB_NAME)],
         resources={
             "warehouse": warehouse or WarehouseResource.from_env(),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -1,0 +1,50 @@
+"""A sensor that starts the main job when export files arrive in (or change in) the landing folder.
+
+It only looks at file names, sizes and modification times (cheap, no reading); the ingestion
+assets then decide per file by content hash what is really new, so a touched but unchanged file
+costs one run that loads nothing. Off by default: turn it on in the UI (Automation) when the
+landing folder is fed by a scheduled export.
+"""
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.ingestion import RAW_TABLES
+from orchestration.resources import WarehouseResource
+
+
+def landing_fingerprint(landing: Path) -> tuple[str, int]:
+    """A digest of (path, size, mtime) of every export file the raw tables take, and their count."""
+    digest = hashlib.sha256()
+    count = 0
+    for spec in RAW_TABLES.values():
+        for path in spec.find_files(landing):
+            stat = path.stat()
+            digest.update(
+                f"{path.relative_to(landing)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
+            )
+            count += 1
+    return digest.hexdigest(), count
+
+
+def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="landing_folder_sensor",
+        job_name=job_name,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Runs the main job when export files in the landing folder are added or "
+        "changed (by name, size and modification time).",
+    )
+    def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        fingerprint, files = landing_fingerprint(Path(warehouse.landing_dir))
+        if files == 0:
+            return dg.SkipReason(f"no export files in {warehouse.landing_dir}")
+        if fingerprint == context.cursor:
+            return dg.SkipReason(f"{files} export files, none added or changed")
+        context.update_cursor(fingerprint)
+        return dg.RunRequest(run_key=fingerprint, tags={"cjm/landing_files": str(files)})
+
+    return landing_folder_sensor
