@@ -363,6 +363,17 @@ def test_row_numbers_do_not_depend_on_the_insertion_order_setting(con, tmp_path:
     ]
 
 
+def test_checkpoint_setting_is_reset_and_the_load_checkpointed(con, tmp_path: Path) -> None:
+    # Loading raises checkpoint_threshold (fewer checkpoints while files load), then resets it
+    # and checkpoints once, so the WAL is empty afterwards.
+    landing = make_landing(tmp_path, FULL_LANDING)
+    default = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+    ingest_raw_table(con, landing, "web_events")
+    assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchall() == default
+    wal = tmp_path / "warehouse.duckdb.wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
 def test_temp_objects_are_cleaned_up(con, tmp_path: Path) -> None:
     ingest_all(con, make_landing(tmp_path, FULL_LANDING))
     leftovers = con.execute(

@@ -461,6 +461,56 @@ def test_ga4_gzipped_crlf_file(con, tmp_path: Path) -> None:
     ).fetchall() == [(1, "page_view", None), (2, "generate_lead", "1702717990")]
 
 
+def test_ga4_which_lines_load_is_decided_as_before_on_json_edge_cases(con, tmp_path: Path) -> None:
+    # One JSON pass decides whether a line loads; these are the cases where parsers differ.
+    lines = [
+        '{"event_name":"a","event_timestamp":"1","user_pseudo_id":"u"}',
+        "   ",
+        '{"event_name":"a","event_timestamp":NaN,"user_pseudo_id":"u",}',
+        '{"event_name":"","event_name":"a","event_timestamp":"1","user_pseudo_id":"u"}',
+        '{"event_name":"a","event_name":"","event_timestamp":"1","user_pseudo_id":"u"}',
+        '{"EVENT_NAME":"a","event_timestamp":"1","user_pseudo_id":"u"}',
+        '{"event\\u005fname":"a","event_timestamp":"1","user_pseudo_id":"u"}',
+        '{"event_name":{"x":1},"event_timestamp":2,"user_pseudo_id":true}',
+        '{"event_name":"a","event_timestamp":"1","user_pseudo_id":"u","event_params":"x"}',
+        '{"event_name":"a","event_timestamp":"1","user_pseudo_id":"u"} {"b":1}',
+        "null",
+        '{"event_name":" ","event_timestamp":"1","user_pseudo_id":null}',
+    ]
+    landing = make_landing(tmp_path, {"web/events_20240102.json": "\n".join(lines) + "\n"})
+    [result] = ingest_raw_table(con, landing, "web_events").files
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (12, 6, 6)
+    assert con.execute(
+        "SELECT _source_row, event_name, event_timestamp, user_pseudo_id, event_params "
+        "FROM raw.web_events ORDER BY 1"
+    ).fetchall() == [
+        (1, "a", "1", "u", None),
+        (3, "a", "NaN", "u", None),
+        (5, "a", "1", "u", None),
+        (7, "a", "1", "u", None),
+        (8, '{"x":1}', "2", "true", None),
+        (9, "a", "1", "u", None),
+    ]
+    bad = quarantine(con, "web/events_20240102.json")
+    assert [(q["source_row"], q["column_name"]) for q in bad] == [
+        (2, None),
+        (4, "event_name"),
+        (6, "event_name"),
+        (10, None),
+        (11, None),
+        (12, "user_pseudo_id"),
+    ]
+    assert [q["reason"].split(" (")[0].split(";")[0] for q in bad] == [
+        "The line is not valid JSON",
+        "The event has no event_name",
+        "The event has no event_name",
+        "The line is not valid JSON",
+        "The line is valid JSON but not an event object",
+        "The event has no user_pseudo_id",
+    ]
+    assert [q["record"] for q in bad] == [lines[i - 1] for i in (2, 4, 6, 10, 11, 12)]
+
+
 def test_refused_formats_are_not_counted_as_accepted() -> None:
     survey = RAW_TABLES["survey_responses"]
     assert len(survey.accepted_formats) == 1

@@ -5,6 +5,11 @@ valid JSON cannot contain unescaped), so each keeps its line number. ``from_json
 explicit GA4 event type turns a line into the raw columns: missing keys and explicit nulls both
 become NULL, and INT64 values load as the same text whether written as strings or numbers.
 Exact duplicate lines stay in raw; staging removes them.
+
+Each line is parsed as few times as possible: while the lines are read, one JSON pass decides
+whether a line becomes a raw row (stored as a flag next to the line); the raw rows are then
+parsed once with ``from_json`` as they are inserted, and only the other lines are looked at again
+to word their quarantine reason.
 """
 
 from __future__ import annotations
@@ -63,11 +68,20 @@ class Ga4NdjsonReader:
         rejects_raw = scope.table("lines_rejects_raw")
         scan = scope.table("lines_rejects_scan")
         compression = "gzip" if is_gzip(path) else "none"
+        # Whether a line becomes a raw row: valid JSON with the required fields present and not
+        # empty. json_extract_string parses with the same flags as json_valid and fails exactly
+        # on the lines json_valid rejects, so try() makes one parse decide both.
+        paths = "[" + ", ".join(f"'$.{f}'" for f in REQUIRED_FIELDS) + "]"
+        complete = (
+            f"coalesce(list_bool_and(list_transform(try(json_extract_string(line, {paths})), "
+            "lambda v: v IS NOT NULL AND v <> '')), false)"
+        )
         # new_line '\r\n' with strict_mode off ends a line at LF or CRLF; empty lines come back
-        # as NULL rows, so row k of the table is line k+1 unless DuckDB rejected a line.
+        # as NULL rows, so row k of the table is line k+1 unless DuckDB rejected a line. The
+        # flag is decided here, in the same pass, so no later statement parses every line again.
         con.execute(
             f"""CREATE TEMP TABLE {quote_ident(lines)} AS
-            SELECT line FROM read_csv(
+            SELECT line, {complete} AS complete FROM read_csv(
                 {sql_literal(str(path))},
                 columns = {{'line': 'VARCHAR'}},
                 header = false,
@@ -110,16 +124,7 @@ class Ga4NdjsonReader:
         ]
         numbered = number_rows(con, scope, lines, skipped)
 
-        # Whether a line becomes a raw row is decided on its text with one cheap JSON pass
-        # (valid JSON, the required fields present and not empty), so that the full parse with
-        # from_json runs once per loaded line; quarantine takes exactly the other lines.
-        paths = "[" + ", ".join(f"'$.{f}'" for f in REQUIRED_FIELDS) + "]"
-        complete = (
-            "CASE WHEN json_valid(line) THEN list_bool_and(list_transform("
-            f"json_extract_string(line, {paths}), lambda v: v IS NOT NULL AND v <> '')) "
-            "ELSE false END"
-        )
-        not_blank = "line IS NOT NULL AND line <> ''"
+        # from_json runs once per loaded line, when the loader inserts these rows.
         structure = json_structure(GA4_EVENT_TYPE)
         select_list = ", ".join(
             f"j.{quote_ident(name)} AS {quote_ident(name)}" for name, _ in GA4_EVENT_COLUMNS
@@ -131,7 +136,7 @@ class Ga4NdjsonReader:
             FROM (
                 SELECT _source_row, try(from_json(line, {sql_literal(structure)})) AS j
                 FROM {quote_ident(numbered)}
-                WHERE {not_blank} AND {complete}
+                WHERE complete
             )"""
         ).fetchall()
 
@@ -146,6 +151,7 @@ class Ga4NdjsonReader:
             "one event." + again.replace("''", "'")
         )
         quarantine = scope.table("quarantine")
+        # Only the lines that did not pass (usually none) are parsed again, to word the reason.
         con.execute(
             f"""CREATE TEMP TABLE {quote_ident(quarantine)} AS
             SELECT
@@ -164,8 +170,10 @@ class Ga4NdjsonReader:
                         || '{again}'
                 END AS reason,
                 line AS record
-            FROM {quote_ident(numbered)}
-            WHERE {not_blank} AND NOT ({complete})
+            FROM (
+                SELECT _source_row, line FROM {quote_ident(numbered)}
+                WHERE NOT complete AND line IS NOT NULL AND line <> ''
+            )
             UNION ALL
             SELECT source_row, column_name, reason, record FROM {quote_ident(rejects)}"""
         ).fetchall()
@@ -173,7 +181,7 @@ class Ga4NdjsonReader:
             f"""SELECT
                 count(*) FILTER (WHERE line IS NOT NULL AND line <> ''),
                 count(*) FILTER (WHERE line IS NULL OR line = '')
-            FROM {quote_ident(numbered)}"""
+            FROM {quote_ident(lines)}"""
         ).fetchall()[0]
         notes = []
         if counts[1]:
