@@ -17,9 +17,13 @@ import time
 import warnings
 from pathlib import Path
 
-import duckdb
-
-from orchestration.resources import DEFAULT_LANDING, DEFAULT_WAREHOUSE, published_path_for
+from orchestration.resources import (
+    DEFAULT_LANDING,
+    DEFAULT_WAREHOUSE,
+    WarehouseLockedError,
+    connect_duckdb,
+    published_path_for,
+)
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1
@@ -102,7 +106,12 @@ def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) ->
     """Rows per source for this run, quarantine, NPS per touchpoint and the phase funnel."""
     if not warehouse.exists():
         return
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    try:
+        con = connect_duckdb(warehouse, read_only=True)
+    except WarehouseLockedError as error:
+        print(f"\n(no summary: {error})")
+        return
+    with con:
         has_ledger = con.execute(
             "select count(*) from information_schema.tables"
             " where table_schema = 'ops' and table_name = 'load_ledger'"
@@ -142,7 +151,7 @@ def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) ->
     if not published.exists():
         print(f"\nNo published marts yet ({published}).")
         return
-    with duckdb.connect(str(published), read_only=True) as con:
+    with connect_duckdb(published, read_only=True) as con:
         published_at = con.execute("select max(published_at) from meta.publication").fetchall()[0][
             0
         ]
@@ -218,6 +227,12 @@ def command_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if warehouse.exists():
+        try:  # fail before starting the job when another process holds the warehouse
+            connect_duckdb(warehouse).close()
+        except WarehouseLockedError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_RUN_FAILED
     _quiet_library_warnings()
     print(f"cjm run: landing   {landing}")
     print(f"         warehouse {warehouse}")
@@ -325,7 +340,12 @@ def command_status(args: argparse.Namespace) -> int:
     if not warehouse.exists():
         print(f"no warehouse at {warehouse}; run `cjm run` first", file=sys.stderr)
         return EXIT_USAGE
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    try:
+        con = connect_duckdb(warehouse, read_only=True)
+    except WarehouseLockedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    with con:
         ledger = con.execute(
             "select source_file, status, source_format, rows_read, rows_loaded,"
             " rows_quarantined, strftime(loaded_at, '%Y-%m-%d %H:%M') from ops.load_ledger"
@@ -351,7 +371,7 @@ def command_status(args: argparse.Namespace) -> int:
         for file, row, column, by, reason in quarantine:
             print(f"  {file} row {row} column {column or '-'} [{by}]: {reason}")
     if published.exists():
-        with duckdb.connect(str(published), read_only=True) as con:
+        with connect_duckdb(published, read_only=True) as con:
             at = con.execute("select max(published_at) from meta.publication").fetchall()[0][0]
         print(f"\nPublished marts: {published} (published {at:%Y-%m-%d %H:%M:%S} UTC)")
     else:

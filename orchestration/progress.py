@@ -86,6 +86,8 @@ class ProgressHandler(logging.Handler):
             self._print(f"{mark} {step} {word} ({took:.1f} s{detail})")
             if kind == "STEP_FAILURE" and event.step_failure_data is not None:
                 error = event.step_failure_data.error
+                while error is not None and error.cause is not None:
+                    error = error.cause  # Dagster wraps the error of the asset: show that one
                 if error is not None:
                     self._print("    " + error.message.strip().replace("\n", "\n    "))
         elif kind == "ASSET_MATERIALIZATION":

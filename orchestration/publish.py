@@ -32,7 +32,8 @@ def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> d
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         with duckdb.connect(str(tmp)) as con:
-            con.execute(f"attach '{warehouse}' as working (read_only)")
+            quoted = str(warehouse).replace("'", "''")
+            con.execute(f"attach '{quoted}' as working (read_only)")
             tables = [
                 r[0]
                 for r in con.execute(

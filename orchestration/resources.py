@@ -24,6 +24,26 @@ DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "cjm.duckdb"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 
+class WarehouseLockedError(RuntimeError):
+    """The DuckDB file is held by another process (DuckDB allows one writer per file)."""
+
+
+def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file; when another process holds it, say who and what to do."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "Could not set lock" not in str(error):
+            raise
+        holder = str(error).split("Conflicting lock is held in", 1)[-1].split(". See", 1)[0]
+        raise WarehouseLockedError(
+            f"{path} is open in another process ({holder.strip()}); DuckDB allows one writer "
+            "per file and a writer blocks readers. Stop that process (another `cjm run`, a run "
+            "in `make ui`, a standalone `dbt build`, or a tool that opened this file) and try "
+            "again. BI tools should open the published copy (<warehouse>_marts.duckdb) instead."
+        ) from error
+
+
 def dbt_project_dir() -> Path:
     """The dbt project folder, absolute (dagster-dbt breaks seeds with relative paths)."""
     return Path(os.environ.get("CJM_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")).resolve()
@@ -70,4 +90,4 @@ class WarehouseResource(dg.ConfigurableResource):
         path = Path(self.path)
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(path), read_only=read_only)
+        return connect_duckdb(path, read_only=read_only)

@@ -73,3 +73,23 @@ def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
     )
     assert code == cli.EXIT_USAGE
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_run_says_who_holds_a_locked_warehouse(tmp_path, capsys):
+    warehouse = tmp_path / "cjm.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('open', flush=True);"
+         " time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        code = cli.main(["run", "--warehouse", str(warehouse)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == cli.EXIT_RUN_FAILED
+    err = capsys.readouterr().err
+    assert "open in another process" in err and f"PID {holder.pid}" in err
