@@ -64,13 +64,12 @@ def _configure_environment(args: argparse.Namespace) -> tuple[Path, Path, Path]:
         os.environ["CJM_LANDING"] = str(landing)
     else:
         landing = Path(os.environ.get("CJM_LANDING", DEFAULT_LANDING)).resolve()
-    if "DAGSTER_HOME" not in os.environ:
-        home = warehouse.parent / "dagster_home"
-        home.mkdir(parents=True, exist_ok=True)
-        config = home / "dagster.yaml"
-        if not config.exists() or not config.read_text().strip():
-            config.write_text(DAGSTER_YAML)
-        os.environ["DAGSTER_HOME"] = str(home)
+    home = Path(os.environ.get("DAGSTER_HOME") or warehouse.parent / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
     return landing, warehouse, published
 
 

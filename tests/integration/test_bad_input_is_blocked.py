@@ -89,3 +89,39 @@ def test_corrupted_export_blocks_build_and_keeps_published_marts(sample_run, tmp
     assert fixed.query(
         "select * from marts.agg_nps order by all", published=True
     ) == sample_run.query("select * from marts.agg_nps order by all", published=True)
+
+
+def test_a_failing_dbt_test_blocks_publishing(sample_run, tmp_path, repo_root):
+    """A journey-map rule pointing at a touchpoint that does not exist fails a dbt test: the run
+    fails and BI keeps the last good marts. Runs `cjm run` as users do, on a copy of the dbt
+    project (CJM_DBT_PROJECT_DIR) so the repository's seeds stay untouched."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        repo_root / "dbt_project", project, ignore=shutil.ignore_patterns("target*", "logs")
+    )
+    with (project / "seeds" / "touchpoint_rules.csv").open("a", encoding="utf-8") as rules:
+        rules.write("w99,web,page_path,prefix,/webinar,webinar,20,Rule without its touchpoint\n")
+    warehouse = tmp_path / "wh" / "cjm.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(sample_run.warehouse, warehouse)
+    published = warehouse.with_name("cjm_marts.duckdb")
+    shutil.copy(sample_run.published, published)
+    before = _sha(published)
+
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("cjm")), "run", "--landing", str(sample_run.landing),
+         "--warehouse", str(warehouse)],
+        env={**os.environ, "CJM_DBT_PROJECT_DIR": str(project),
+             "DAGSTER_HOME": str(tmp_path / "dagster_home")},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    assert "relationships_touchpoint_rules_touchpoint_id" in completed.stdout
+    assert "Nothing was published" in completed.stderr
+    assert _sha(published) == before

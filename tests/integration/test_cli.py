@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,15 @@ from orchestration import cli
 pytestmark = pytest.mark.slow
 
 CJM = str(Path(sys.executable).with_name("cjm"))
+
+
+@pytest.fixture(autouse=True)
+def restore_environment():
+    """`cjm run` sets CJM_* and DAGSTER_HOME for its process; keep that out of other tests."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["generate"], ["status"]])
@@ -86,7 +96,7 @@ def test_run_says_who_holds_a_locked_warehouse(tmp_path, capsys):
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "open"
-        code = cli.main(["run", "--warehouse", str(warehouse)])
+        code = cli.main(["run", "--landing", str(tmp_path), "--warehouse", str(warehouse)])
     finally:
         holder.kill()
         holder.wait()
