@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +45,21 @@ def make_landing(root: Path, files: dict[str, Path | bytes | str]) -> Path:
         else:
             target.write_text(content, encoding="utf-8")
     return landing
+
+
+@contextlib.contextmanager
+def duckdb_file_held_by_another_process(path: Path) -> Iterator[int]:
+    """Another process holds ``path`` open read-write (DuckDB's file lock); yields its PID."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True);"
+         " time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()

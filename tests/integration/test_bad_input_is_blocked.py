@@ -38,13 +38,19 @@ def _corrupt_survey(path) -> dict[str, int]:
     return {"nps": 6, "recorded": 9}
 
 
-def test_corrupted_export_blocks_build_and_keeps_published_marts(sample_run, tmp_path):
-    landing = copy_landing(tmp_path / "landing")
+def _copy_of_the_sample_warehouse(sample_run, tmp_path):
+    """The sample run's warehouse and published marts, copied where a test may change them."""
     warehouse = tmp_path / "wh" / "cjm.duckdb"
     warehouse.parent.mkdir()
     shutil.copy(sample_run.warehouse, warehouse)
     published = warehouse.with_name("cjm_marts.duckdb")
     shutil.copy(sample_run.published, published)
+    return warehouse, published
+
+
+def test_corrupted_export_blocks_build_and_keeps_published_marts(sample_run, tmp_path):
+    landing = copy_landing(tmp_path / "landing")
+    warehouse, published = _copy_of_the_sample_warehouse(sample_run, tmp_path)
     published_before = _sha(published)
     original = (landing / SURVEY).read_bytes()
     rows = _corrupt_survey(landing / SURVEY)
@@ -106,11 +112,7 @@ def test_a_failing_dbt_test_blocks_publishing(sample_run, tmp_path, repo_root):
     )
     with (project / "seeds" / "touchpoint_rules.csv").open("a", encoding="utf-8") as rules:
         rules.write("w99,web,page_path,prefix,/webinar,webinar,20,Rule without its touchpoint\n")
-    warehouse = tmp_path / "wh" / "cjm.duckdb"
-    warehouse.parent.mkdir()
-    shutil.copy(sample_run.warehouse, warehouse)
-    published = warehouse.with_name("cjm_marts.duckdb")
-    shutil.copy(sample_run.published, published)
+    warehouse, published = _copy_of_the_sample_warehouse(sample_run, tmp_path)
     before = _sha(published)
 
     completed = subprocess.run(

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from orchestration import cli
+from tests.conftest import duckdb_file_held_by_another_process
 
 pytestmark = pytest.mark.slow
 
@@ -88,18 +89,8 @@ def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
 def test_run_says_who_holds_a_locked_warehouse(tmp_path, capsys):
     warehouse = tmp_path / "cjm.duckdb"
     duckdb.connect(str(warehouse)).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('open', flush=True);"
-         " time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "open"
+    with duckdb_file_held_by_another_process(warehouse) as pid:
         code = cli.main(["run", "--landing", str(tmp_path), "--warehouse", str(warehouse)])
-    finally:
-        holder.kill()
-        holder.wait()
     assert code == cli.EXIT_RUN_FAILED
     err = capsys.readouterr().err
-    assert "open in another process" in err and f"PID {holder.pid}" in err
+    assert "open in another process" in err and f"PID {pid}" in err

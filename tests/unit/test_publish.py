@@ -59,23 +59,13 @@ def test_failed_publish_leaves_the_old_file(tmp_path):
 
 
 def test_a_warehouse_held_by_another_process_gets_a_clear_error(tmp_path):
-    import subprocess
-    import sys
-
     from orchestration.resources import WarehouseLockedError, connect_duckdb
+    from tests.conftest import duckdb_file_held_by_another_process
 
     path = tmp_path / "cjm.duckdb"
     duckdb.connect(str(path)).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True);"
-         " time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(WarehouseLockedError, match=f"PID {holder.pid}.*published copy"):
-            connect_duckdb(path, read_only=True)
-    finally:
-        holder.kill()
-        holder.wait()
+    with (
+        duckdb_file_held_by_another_process(path) as pid,
+        pytest.raises(WarehouseLockedError, match=f"PID {pid}.*published copy"),
+    ):
+        connect_duckdb(path, read_only=True)
