@@ -59,11 +59,8 @@ def _configure_environment(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
     os.environ["CJM_WAREHOUSE"] = str(warehouse)
     os.environ["CJM_PUBLISHED"] = str(published)
-    if getattr(args, "landing", None):
-        landing = Path(args.landing).resolve()
-        os.environ["CJM_LANDING"] = str(landing)
-    else:
-        landing = Path(os.environ.get("CJM_LANDING", DEFAULT_LANDING)).resolve()
+    landing = Path(args.landing).resolve()  # defaults to CJM_LANDING, then seeds/
+    os.environ["CJM_LANDING"] = str(landing)
     home = Path(os.environ.get("DAGSTER_HOME") or warehouse.parent / "dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"

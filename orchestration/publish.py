@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.ingestion.schema import sql_literal
 from orchestration.resources import WarehouseResource
 
 PUBLISHED_SCHEMA = "marts"
@@ -32,8 +33,7 @@ def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> d
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
         with duckdb.connect(str(tmp)) as con:
-            quoted = str(warehouse).replace("'", "''")
-            con.execute(f"attach '{quoted}' as working (read_only)")
+            con.execute(f"attach {sql_literal(str(warehouse))} as working (read_only)")
             tables = [
                 r[0]
                 for r in con.execute(

@@ -62,9 +62,23 @@ SURVEY_RESPONSE_COLUMNS: tuple[Column, ...] = tuple(
     )
 )
 
-# A CRM table starts with the lineage columns and `id`; every other column arrives with the
-# files (Salesforce exports choose their own fields) and is added on first sight.
+# A CRM table starts with the lineage columns, `id` and the object's CRM_STANDARD_FIELDS; every
+# other column arrives with the files (Salesforce exports choose their own fields) and is added
+# on first sight.
 CRM_BASE_COLUMNS: tuple[Column, ...] = (("id", VARCHAR),)
+
+# The Salesforce fields the warehouse reads (dbt staging), per object. A CRM raw table starts
+# with these (all VARCHAR) so that a landing folder without that object's export still builds
+# (with no rows) instead of failing on missing columns; an export adds every other field.
+CRM_STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
+    "Account": ("name", "createddate"),
+    "Contact": ("accountid", "email", "createddate"),
+    "Opportunity": ("accountid", "contactid", "stagename", "amount", "closedate", "iswon",
+                    "createddate"),
+    "OpportunityHistory": ("opportunityid", "stagename", "amount", "closedate", "createddate"),
+    "Case": ("contactid", "accountid", "origin", "status", "isclosed", "closeddate",
+             "createddate"),
+}  # fmt: skip
 
 # GA4 BigQuery export event, as nested Python data: dict = STRUCT, one-element list = LIST of
 # that element, str = scalar type. INT64 and FLOAT64 values stay VARCHAR (JSON exports write

@@ -22,6 +22,7 @@ from .readers import (
 )
 from .schema import (
     CRM_BASE_COLUMNS,
+    CRM_STANDARD_FIELDS,
     GA4_EVENT_COLUMNS,
     SURVEY_RESPONSE_COLUMNS,
     VARCHAR,
@@ -74,20 +75,6 @@ _SURVEY_READERS: tuple[Reader, ...] = (
     QUALTRICS_INSIGHTS_2016,
     SURVEYMONKEY_CSV,
 )
-
-
-# The Salesforce fields the warehouse reads (dbt staging), per object. A CRM raw table starts
-# with these (all VARCHAR) so that a landing folder without that object's export still builds
-# (with no rows) instead of failing on missing columns; an export adds every other field.
-CRM_STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
-    "Account": ("name", "createddate"),
-    "Contact": ("accountid", "email", "createddate"),
-    "Opportunity": ("accountid", "contactid", "stagename", "amount", "closedate", "iswon",
-                    "createddate"),
-    "OpportunityHistory": ("opportunityid", "stagename", "amount", "closedate", "createddate"),
-    "Case": ("contactid", "accountid", "origin", "status", "isclosed", "closeddate",
-             "createddate"),
-}  # fmt: skip
 
 
 def _crm(raw_table: str, obj: str, what: str) -> SourceSpec:
