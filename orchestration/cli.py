@@ -20,14 +20,21 @@ from pathlib import Path
 from orchestration.resources import (
     DEFAULT_LANDING,
     DEFAULT_WAREHOUSE,
+    RunLock,
+    WarehouseBusyError,
     WarehouseLockedError,
+    WarehouseNotWritableError,
+    check_writable,
     connect_duckdb,
     published_path_for,
 )
 
-EXIT_OK = 0
-EXIT_RUN_FAILED = 1
-EXIT_USAGE = 2
+# Exit codes (README "Exit codes"): what a scheduler can tell apart.
+EXIT_OK = 0  # every file applied, every error-level check and test passed, marts published
+EXIT_RUN_FAILED = 1  # a quality check or dbt test failed, or a step crashed: nothing published
+EXIT_USAGE = 2  # wrong flags, missing landing folder, warehouse not writable
+EXIT_FILES = 3  # a file was held, failed or unrecognised (cjm status says which and why)
+EXIT_BUSY = 4  # another run holds the warehouse; nothing was changed
 DAGSTER_YAML = "# Dagster instance of cjm run and make ui\ntelemetry:\n  enabled: false\n"
 
 
@@ -98,124 +105,188 @@ def _fmt(value: float | None, digits: int = 1) -> str | None:
     return None if value is None else f"{value:.{digits}f}"
 
 
-def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) -> None:
-    """Rows per source for this run, quarantine, NPS per touchpoint and the phase funnel."""
-    if not warehouse.exists():
+def _has_table(con, schema: str, table: str) -> bool:  # noqa: ANN001
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
+
+
+def _print_sources(con, run_started: dt.datetime) -> None:  # noqa: ANN001
+    rows = con.execute(
+        "select coalesce(raw_table, '(unrecognised)'),"
+        " count(*) filter (where loaded_at >= ? and status in ('loaded', 'superseded')),"
+        " coalesce(sum(rows_read) filter (where loaded_at >= ?), 0),"
+        " coalesce(sum(rows_loaded) filter (where loaded_at >= ?), 0),"
+        " coalesce(sum(rows_quarantined) filter (where loaded_at >= ?), 0),"
+        " coalesce(sum(rows_held) filter (where loaded_at >= ?), 0)"
+        " from ops.load_ledger group by all order by 1",
+        [run_started] * 5,
+    ).fetchall()
+    print("\nSources (this run)")
+    print(_table(rows, ["raw table", "new files", "rows read", "loaded", "quarantined", "held"]))
+
+
+def files_needing_action(con) -> list[tuple]:  # noqa: ANN001
+    """(file, status, message, notes) of every file whose latest delivery was not applied."""
+    from orchestration.ingestion.ledger import CURRENT_FILES_SQL
+    from orchestration.ingestion.report import NEEDS_ACTION
+
+    statuses = ", ".join(f"'{s}'" for s in NEEDS_ACTION)
+    return con.execute(
+        f"select source_file, status, message, notes from ({CURRENT_FILES_SQL})"
+        f" where status in ({statuses}) order by status, source_file"
+    ).fetchall()
+
+
+def _print_files_needing_action(problems: list[tuple]) -> None:
+    if not problems:
         return
+    print(f"\nFiles not applied ({len(problems)}): the warehouse keeps the earlier copy")
+    for file, status, message, _notes in problems:
+        print(f"  {status.upper()} {file}\n    {message}")
+
+
+def _print_notes(con, run_started: dt.datetime) -> None:  # noqa: ANN001
+    rows = con.execute(
+        "select source_file, notes from ops.load_ledger where loaded_at >= ?"
+        " and status = 'loaded' and notes is not null order by source_file",
+        [run_started],
+    ).fetchall()
+    if rows:
+        print("\nNotes on files loaded this run")
+        for file, notes in rows:
+            for note in notes.splitlines():
+                print(f"  {file}: {note}")
+
+
+def _print_quarantine(con) -> None:  # noqa: ANN001
+    quarantined = con.execute(
+        "select raw_table, coalesce(check_name, 'ingestion'), count(*) from ops.quarantine"
+        " where retired_at is null group by all order by all"
+    ).fetchall()
+    if quarantined:
+        print("\nQuarantine (ops.quarantine, rows kept out of the marts)")
+        print(_table(quarantined, ["raw table", "put there by", "rows"]))
+
+
+def _print_nps(con) -> None:  # noqa: ANN001
+    nps = con.execute(
+        "select n.scope_id, t.phase_id, n.responses, n.nps, n.nps_ci_low, n.nps_ci_high"
+        " from marts.agg_nps as n left join marts.dim_touchpoints as t"
+        " on n.scope_id = t.touchpoint_id"
+        " where n.period_grain = 'all' and n.scope_type = 'touchpoint'"
+        " order by n.nps desc nulls last"
+    ).fetchall()
+    if not nps:
+        print("\nNPS: no survey responses with an NPS answer yet.")
+        return
+    print("\nNPS per touchpoint (all time, 95% adjusted-Wald interval)")
+    print(
+        _table(
+            [(s, p, n, _fmt(v), f"{_fmt(lo)} .. {_fmt(hi)}") for s, p, n, v, lo, hi in nps],
+            ["touchpoint", "phase", "responses", "NPS", "interval"],
+        )
+    )
+    for responses, value, low, high in con.execute(
+        "select responses, nps, nps_ci_low, nps_ci_high from marts.agg_nps"
+        " where period_grain = 'all' and scope_type = 'overall'"
+    ).fetchall():
+        print(
+            f"  overall: NPS {_fmt(value)} from {responses} responses ({_fmt(low)} .. {_fmt(high)})"
+        )
+
+
+def _percent(value: float | None) -> str | None:
+    return None if value is None else _fmt(100 * value)
+
+
+def _print_funnel(con) -> None:  # noqa: ANN001
+    funnel = con.execute(
+        "select f.journey_id, f.phase_id, f.customers_entered, f.customers_reached_next,"
+        " f.conversion_to_next, f.conversion_from_first, f.median_hours_to_next,"
+        " f.p90_hours_to_next from marts.agg_phase_funnel as f"
+        " join marts.dim_phases as p on f.phase_id = p.phase_id"
+        " order by f.journey_id, p.phase_order"
+    ).fetchall()
+    if not funnel or not any(row[2] for row in funnel):
+        print("\nPhase funnel: no customer has entered a journey phase yet.")
+        return
+    print("\nPhase funnel")
+    print(
+        _table(
+            [
+                (j, p, e, r, _percent(c), _percent(f), _fmt(m), _fmt(p90))
+                for j, p, e, r, c, f, m, p90 in funnel
+            ],
+            [
+                "journey",
+                "phase",
+                "entered",
+                "reached next",
+                "conv. %",
+                "from first %",
+                "median h",
+                "p90 h",
+            ],
+        )  # fmt: skip
+    )
+
+
+def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) -> list[tuple]:
+    """Rows per source for this run, files not applied, notes, quarantine, NPS and funnel.
+
+    Returns the files whose latest delivery was not applied (for the exit code). Never assumes
+    a table has rows: a landing folder with only one source, or no survey answers, is normal.
+    """
+    if not warehouse.exists():
+        return []
     try:
         con = connect_duckdb(warehouse, read_only=True)
     except WarehouseLockedError as error:
         print(f"\n(no summary: {error})")
-        return
+        return []
+    problems: list[tuple] = []
     with con:
-        has_ledger = con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = 'ops' and table_name = 'load_ledger'"
-        ).fetchall()[0][0]
-        if has_ledger:
-            rows = con.execute(
-                "select raw_table,"
-                " count(*) filter (where loaded_at >= ? and status in ('loaded', 'superseded')),"
-                " coalesce(sum(rows_read) filter (where loaded_at >= ?), 0),"
-                " coalesce(sum(rows_loaded) filter (where loaded_at >= ?), 0),"
-                " coalesce(sum(rows_quarantined) filter (where loaded_at >= ?), 0),"
-                " count(*) filter (where status = 'failed' and loaded_at >= ?)"
-                " from ops.load_ledger group by raw_table order by raw_table",
-                [run_started] * 5,
-            ).fetchall()
-            print("\nSources (this run)")
-            print(
-                _table(
-                    rows,
-                    [
-                        "raw table",
-                        "new files",
-                        "rows read",
-                        "loaded",
-                        "quarantined",
-                        "files failed",
-                    ],
-                )
-            )
-            quarantined = con.execute(
-                "select raw_table, coalesce(check_name, 'ingestion'), count(*)"
-                " from ops.quarantine group by all order by all"
-            ).fetchall()
-            if quarantined:
-                print("\nQuarantine (ops.quarantine, all runs)")
-                print(_table(quarantined, ["raw table", "put there by", "rows"]))
+        if _has_table(con, "ops", "load_ledger"):
+            _print_sources(con, run_started)
+            problems = files_needing_action(con)
+            _print_files_needing_action(problems)
+            _print_notes(con, run_started)
+            _print_quarantine(con)
+    _print_published(published, run_started)
+    return problems
+
+
+def _published_at(con) -> dt.datetime | None:  # noqa: ANN001
+    if not _has_table(con, "meta", "publication"):
+        return None
+    return con.execute("select max(published_at) from meta.publication").fetchall()[0][0]
+
+
+def _print_published(published: Path, run_started: dt.datetime | None) -> None:
     if not published.exists():
         print(f"\nNo published marts yet ({published}).")
         return
     with connect_duckdb(published, read_only=True) as con:
-        published_at = con.execute("select max(published_at) from meta.publication").fetchall()[0][
-            0
-        ]
-        print(f"\nPublished marts: {published} (published {published_at:%Y-%m-%d %H:%M:%S} UTC)")
-        if published_at < run_started.replace(tzinfo=None):
+        published_at = _published_at(con)
+        when = f"{published_at:%Y-%m-%d %H:%M:%S} UTC" if published_at else "time unknown"
+        print(f"\nPublished marts: {published} (published {when})")
+        if run_started is None:
+            return
+        if published_at is None or published_at < run_started.replace(tzinfo=None):
             print("  ! not replaced by this run: BI tools still read the last good version")
-        nps = con.execute(
-            "select n.scope_id, t.phase_id, n.responses, n.nps, n.nps_ci_low, n.nps_ci_high"
-            " from marts.agg_nps as n left join marts.dim_touchpoints as t"
-            " on n.scope_id = t.touchpoint_id"
-            " where n.period_grain = 'all' and n.scope_type = 'touchpoint'"
-            " order by n.nps desc"
-        ).fetchall()
-        overall = con.execute(
-            "select responses, nps, nps_ci_low, nps_ci_high from marts.agg_nps"
-            " where period_grain = 'all' and scope_type = 'overall'"
-        ).fetchall()[0]
-        print("\nNPS per touchpoint (all time, 95% adjusted-Wald interval)")
-        print(
-            _table(
-                [(s, p, n, _fmt(v), f"{_fmt(lo)} .. {_fmt(hi)}") for s, p, n, v, lo, hi in nps],
-                ["touchpoint", "phase", "responses", "NPS", "interval"],
-            )
-        )
-        if overall:
-            print(
-                f"  overall: NPS {_fmt(overall[1])} from {overall[0]} responses"
-                f" ({_fmt(overall[2])} .. {_fmt(overall[3])})"
-            )
-        funnel = con.execute(
-            "select f.journey_id, f.phase_id, f.customers_entered, f.customers_reached_next,"
-            " f.conversion_to_next, f.conversion_from_first, f.median_hours_to_next,"
-            " f.p90_hours_to_next from marts.agg_phase_funnel as f"
-            " join marts.dim_phases as p on f.phase_id = p.phase_id"
-            " order by f.journey_id, p.phase_order"
-        ).fetchall()
-        print("\nPhase funnel")
-        print(
-            _table(
-                [
-                    (
-                        j,
-                        p,
-                        e,
-                        r,
-                        _fmt(None if c is None else 100 * c),
-                        _fmt(100 * f),
-                        _fmt(m),
-                        _fmt(p90),
-                    )
-                    for j, p, e, r, c, f, m, p90 in funnel
-                ],
-                [
-                    "journey",
-                    "phase",
-                    "entered",
-                    "reached next",
-                    "conv. %",
-                    "from first %",
-                    "median h",
-                    "p90 h",
-                ],
-            )
-        )
+        if _has_table(con, "marts", "agg_nps") and _has_table(con, "marts", "dim_touchpoints"):
+            _print_nps(con)
+        if _has_table(con, "marts", "agg_phase_funnel"):
+            _print_funnel(con)
 
 
 def command_run(args: argparse.Namespace) -> int:
-    landing, warehouse, published = _configure_environment(args)
+    landing = Path(args.landing).resolve()
     if not landing.is_dir():
         print(
             f"error: landing folder {landing} does not exist. Pass --landing DIR with "
@@ -223,12 +294,37 @@ def command_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    try:
+        check_writable(Path(args.warehouse).resolve())
+    except WarehouseNotWritableError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    landing, warehouse, published = _configure_environment(args)
+    lock = RunLock(warehouse)
+    try:
+        lock.acquire()
+    except WarehouseBusyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        return _run_holding_lock(args, landing, warehouse, published)
+    finally:
+        lock.release()
+
+
+def _run_holding_lock(
+    args: argparse.Namespace, landing: Path, warehouse: Path, published: Path
+) -> int:
     if warehouse.exists():
         try:  # fail before starting the job when another process holds the warehouse
             connect_duckdb(warehouse).close()
         except WarehouseLockedError as error:
             print(f"error: {error}", file=sys.stderr)
-            return EXIT_RUN_FAILED
+            return EXIT_BUSY
+    for file in args.accept or []:
+        code = accept_file(landing, warehouse, file)
+        if code != EXIT_OK:
+            return code
     _quiet_library_warnings()
     print(f"cjm run: landing   {landing}")
     print(f"         warehouse {warehouse}")
@@ -236,7 +332,7 @@ def command_run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     run_started = dt.datetime.now(dt.UTC)
     print("loading the Dagster code location (dbt manifest, assets, checks) ...", flush=True)
-    from dagster import DagsterInstance
+    from dagster import AssetCheckSeverity, DagsterInstance
 
     from orchestration.definitions import MAIN_JOB_NAME, build_definitions
 
@@ -253,25 +349,119 @@ def command_run(args: argparse.Namespace) -> int:
             run_config={"loggers": {"progress": {}}},
         )
     checks = result.get_asset_check_evaluations()
-    failed_checks = [c for c in checks if not c.passed]
-    print(f"\nchecks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed")
-    for check in failed_checks:
+    failed = [c for c in checks if not c.passed and c.severity == AssetCheckSeverity.ERROR]
+    warned = [c for c in checks if not c.passed and c.severity != AssetCheckSeverity.ERROR]
+    print(
+        f"\nchecks: {len(checks) - len(failed) - len(warned)} passed, {len(failed)} failed,"
+        f" {len(warned)} warnings"
+    )
+    for check in [*failed, *warned]:
+        word = "FAILED " if check in failed else "warning"
         print(
-            f"  FAILED {check.asset_key.to_user_string()}:{check.check_name}"
+            f"  {word} {check.asset_key.to_user_string()}:{check.check_name}"
             f" {check.description or ''}"
         )
-    print_summary(warehouse, published, run_started)
+    problems = print_summary(warehouse, published, run_started)
     took = time.monotonic() - started
-    if result.success:
-        print(f"\ncjm run succeeded in {took:.1f} s (Dagster run {result.run_id})")
-        return EXIT_OK
+    # A held file fails its deliveries_<table> check (and that check's step) on purpose: that
+    # is exit 3, not a failed quality gate.
+    gate_failed = [c for c in failed if not c.check_name.startswith("deliveries_")]
+    crashed = [
+        e for e in result.get_step_failure_events() if "deliveries_" not in (e.step_key or "")
+    ]
+    if gate_failed or crashed:
+        print(
+            f"\ncjm run FAILED in {took:.1f} s (Dagster run {result.run_id}). Nothing was"
+            " published: BI tools keep reading the last good marts. See the messages above for"
+            " the file, row and column; `cjm status` lists the quarantine.",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_FAILED
+    if problems:
+        kept = any(status == "held" for _, status, _, _ in problems) or not result.success
+        print(
+            f"\ncjm run finished in {took:.1f} s (Dagster run {result.run_id}) but"
+            f" {len(problems)} file(s) were not applied (see 'Files not applied' above;"
+            " `cjm status` repeats it). "
+            + (
+                "Nothing was published: BI tools keep reading the last good marts."
+                if kept
+                else "The other files were applied and published."
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_FILES
+    if not result.success:
+        print(f"\ncjm run FAILED in {took:.1f} s (Dagster run {result.run_id}).", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    print(f"\ncjm run succeeded in {took:.1f} s (Dagster run {result.run_id})")
+    return EXIT_OK
+
+
+def _landing_relative(landing: Path, file: str) -> str | None:
+    path = Path(file)
+    if not path.is_absolute():
+        candidate = (landing / path).resolve()
+        path = candidate if candidate.exists() else path.resolve()
+    try:
+        return path.resolve().relative_to(landing).as_posix()
+    except ValueError:
+        return None
+
+
+def accept_file(landing: Path, warehouse: Path, file: str) -> int:
+    """Record that the held file ``file`` may be applied (at the next run)."""
+    import getpass
+
+    from orchestration.ingestion.ledger import CURRENT_FILES_SQL, accept_delivery
+    from orchestration.ingestion.textfile import file_digest
+
+    source_file = _landing_relative(landing, file)
+    if source_file is None or not (landing / source_file).is_file():
+        print(f"error: {file} is not a file in the landing folder {landing}", file=sys.stderr)
+        return EXIT_USAGE
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse}; nothing is held", file=sys.stderr)
+        return EXIT_USAGE
+    sha, _ = file_digest(landing / source_file)
+    with connect_duckdb(warehouse) as con:
+        current = con.execute(
+            f"select status, file_sha256 from ({CURRENT_FILES_SQL}) where source_file = ?",
+            [source_file],
+        ).fetchall()
+        if not current or current[0][0] != "held":
+            status = current[0][0] if current else "not in the ledger"
+            print(
+                f"error: {source_file} is not held (its status is {status}); only a held "
+                "re-delivery can be accepted. `cjm status` lists the files and their status.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        if current[0][1] != sha:
+            print(
+                f"error: {source_file} changed since it was held; run `cjm run` first, then "
+                "accept it if it is held again.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        accept_delivery(con, source_file, sha, getpass.getuser())
     print(
-        f"\ncjm run FAILED in {took:.1f} s (Dagster run {result.run_id}). Nothing was published:"
-        " BI tools keep reading the last good marts. See the messages above for the file, row"
-        " and column; `cjm status` lists the quarantine.",
-        file=sys.stderr,
+        f"accepted {source_file} (sha256 {sha[:12]}...): the next `cjm run` applies it and "
+        "replaces the earlier copy."
     )
-    return EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+def command_accept(args: argparse.Namespace) -> int:
+    landing = Path(args.landing).resolve()
+    warehouse = Path(args.warehouse).resolve()
+    try:
+        with RunLock(warehouse):
+            codes = [accept_file(landing, warehouse, file) for file in args.files]
+    except WarehouseBusyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    return max(codes)
 
 
 def command_generate(args: argparse.Namespace) -> int:
@@ -340,39 +530,62 @@ def command_status(args: argparse.Namespace) -> int:
         con = connect_duckdb(warehouse, read_only=True)
     except WarehouseLockedError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        return EXIT_BUSY
     with con:
-        ledger = con.execute(
-            "select source_file, status, source_format, rows_read, rows_loaded,"
-            " rows_quarantined, strftime(loaded_at, '%Y-%m-%d %H:%M') from ops.load_ledger"
-            " order by loaded_at, source_file"
+        if not _has_table(con, "ops", "load_ledger"):
+            print(f"{warehouse} has no load ledger yet; run `cjm run` first")
+            return EXIT_USAGE
+        from orchestration.ingestion.ledger import CURRENT_FILES_SQL
+
+        files = con.execute(
+            f"select source_file, status, source_format, rows_read, rows_loaded,"
+            f" rows_quarantined, coalesce(rows_held, 0), strftime(loaded_at, '%Y-%m-%d %H:%M'),"
+            f" message, notes from ({CURRENT_FILES_SQL}) order by source_file"
         ).fetchall()
-        print("Load ledger (ops.load_ledger)")
+        print("Files (latest delivery of each path, ops.load_ledger)")
         print(
             _table(
-                ledger,
-                ["file", "status", "format", "read", "loaded", "quarantined", "loaded at (UTC)"],
-            )
+                [f[:8] for f in files],
+                ["file", "status", "format", "read", "loaded", "quarantined", "held", "at (UTC)"],
+            )  # fmt: skip
         )
+        for file, status, *_, message, notes in files:
+            if status != "loaded" or args.verbose:
+                print(f"  {file} [{status}]: {message}")
+            for note in (notes or "").splitlines():
+                print(f"  {file} note: {note}")
         quarantine = con.execute(
             "select source_file, source_row, column_name, coalesce(check_name, 'ingestion'),"
-            " reason from ops.quarantine order by source_file, source_row limit ?",
+            " reason from ops.quarantine where retired_at is null"
+            " order by source_file, source_row limit ?",
             [args.limit],
         ).fetchall()
-        total = con.execute("select count(*) from ops.quarantine").fetchall()[0][0]
+        total = con.execute(
+            "select count(*) from ops.quarantine where retired_at is null"
+        ).fetchall()[0][0]
         print(
             f"\nQuarantine (ops.quarantine): {total} rows"
             + (f", first {args.limit}" if total > args.limit else "")
         )
         for file, row, column, by, reason in quarantine:
             print(f"  {file} row {row} column {column or '-'} [{by}]: {reason}")
-    if published.exists():
-        with connect_duckdb(published, read_only=True) as con:
-            at = con.execute("select max(published_at) from meta.publication").fetchall()[0][0]
-        print(f"\nPublished marts: {published} (published {at:%Y-%m-%d %H:%M:%S} UTC)")
-    else:
-        print(f"\nNo published marts yet ({published}).")
+    _print_published(published, None)
     return EXIT_OK
+
+
+def _add_landing_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--landing",
+        default=os.environ.get("CJM_LANDING", str(DEFAULT_LANDING)),
+        metavar="DIR",
+        help=f"{what} (default: %(default)s; env CJM_LANDING)",
+    )
+
+
+def _add_location_flags(parser: argparse.ArgumentParser) -> None:
+    """--landing, --warehouse and --published."""
+    _add_landing_flag(parser, "landing folder")
+    _add_warehouse_flags(parser)
 
 
 def _add_warehouse_flags(parser: argparse.ArgumentParser) -> None:
@@ -420,20 +633,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest, check, build, test and publish (the main Dagster job)",
         description="Ingest everything new in the landing folder, run the blocking quality "
         "checks, build and test the dbt models and publish the marts for BI tools. Executes "
-        "the Dagster job `journey_warehouse` in-process; exits 1 when a check or test fails "
-        "(the published marts then stay as they were).",
+        "the Dagster job `journey_warehouse` in-process. Exit codes: 0 all applied and "
+        "published; 1 a quality check or dbt test failed (nothing published); 2 usage error; "
+        "3 a file was held, failed or unrecognised; 4 another run holds the warehouse.",
     )
-    run.add_argument(
-        "--landing",
-        default=os.environ.get("CJM_LANDING", str(DEFAULT_LANDING)),
-        metavar="DIR",
-        help="folder with survey/, crm/ and web/ exports (default: %(default)s; env CJM_LANDING)",
-    )
+    _add_landing_flag(run, "folder with survey/, crm/ and web/ exports")
     _add_warehouse_flags(run)
     run.add_argument(
         "--verbose", action="store_true", help="also print dbt's line for every model and test"
     )
+    run.add_argument(
+        "--accept",
+        action="append",
+        metavar="FILE",
+        help="apply this held file (path in the landing folder) although it has fewer rows "
+        "than its earlier copy; may be given more than once (same as `cjm accept FILE`)",
+    )
     run.set_defaults(handler=command_run)
+
+    accept = commands.add_parser(
+        "accept",
+        help="apply held re-deliveries at the next run",
+        description="A re-delivered file that would remove many of its earlier copy's rows is "
+        "held, not applied (ledger status 'held'). `cjm accept FILE` records that these exact "
+        "bytes may replace the earlier copy; the next `cjm run` applies them.",
+    )
+    accept.add_argument(
+        "files", nargs="+", metavar="FILE", help="held file, e.g. crm/Opportunity.csv"
+    )
+    _add_location_flags(accept)
+    accept.set_defaults(handler=command_accept)
 
     generate = commands.add_parser(
         "generate",
@@ -469,10 +698,14 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status",
         help="show the load ledger, the quarantine and the last publication",
-        description="Show which files were loaded (ops.load_ledger), which rows are in "
-        "quarantine and why (ops.quarantine), and when the marts were last published.",
+        description="Show every delivered file with its status (loaded, held, failed, "
+        "unrecognised, retired), the reason and notes, which rows are in quarantine and why "
+        "(ops.quarantine), and when the marts were last published.",
     )
     _add_warehouse_flags(status)
+    status.add_argument(
+        "--verbose", action="store_true", help="also print the message of every loaded file"
+    )
     status.add_argument(
         "--limit",
         type=int,
@@ -481,6 +714,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="quarantine rows to list (default: %(default)s)",
     )
     status.set_defaults(handler=command_status)
+    from orchestration.privacy import add_forget_command  # `cjm forget` (GDPR Art. 17)
+
+    add_forget_command(commands, _add_location_flags)
     return parser
 
 

@@ -14,7 +14,12 @@ from orchestration.ingestion import RAW_TABLES
 from orchestration.progress import progress_logger
 from orchestration.publish import build_publish_asset
 from orchestration.quality.checks import build_gx_check
-from orchestration.raw_assets import build_raw_assets, landing_specs
+from orchestration.raw_assets import (
+    build_delivery_check,
+    build_raw_assets,
+    landing_inventory,
+    landing_specs,
+)
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import build_landing_sensor
 from orchestration.transform import build_dbt_assets, dbt_executable, make_project
@@ -39,8 +44,17 @@ main_job = dg.define_asset_job(
 def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
     """The code location; ``warehouse`` defaults to the paths in the environment."""
     return dg.Definitions(
-        assets=[*landing_specs(), *build_raw_assets(), dbt_models, build_publish_asset(mart_keys)],
-        asset_checks=[build_gx_check(table) for table in RAW_TABLES],
+        assets=[
+            *landing_specs(),
+            *build_raw_assets(),
+            landing_inventory,
+            dbt_models,
+            build_publish_asset(mart_keys),
+        ],
+        asset_checks=[
+            *(build_gx_check(table) for table in RAW_TABLES),
+            *(build_delivery_check(table) for table in RAW_TABLES),
+        ],
         jobs=[main_job],
         sensors=[build_landing_sensor(MAIN_JOB_NAME)],
         resources={

@@ -82,7 +82,7 @@ class ProgressHandler(logging.Handler):
             detail = ""
             if step == DBT_STEP and self.checks:
                 detail = f", dbt tests: {self.checks.get(True, 0)} passed"
-                detail += f", {self.checks.get(False, 0)} failed"
+                detail += f", {self.checks.get(False, 0)} failed or warned"
             self._print(f"{mark} {step} {word} ({took:.1f} s{detail})")
             if kind == "STEP_FAILURE" and event.step_failure_data is not None:
                 error = event.step_failure_data.error
@@ -96,7 +96,10 @@ class ProgressHandler(logging.Handler):
             evaluation = event.event_specific_data
             self.checks[evaluation.passed] = self.checks.get(evaluation.passed, 0) + 1
             if not evaluation.passed or step != DBT_STEP:
-                mark = "passed" if evaluation.passed else "FAILED"
+                mark = "passed"
+                if not evaluation.passed:
+                    error = evaluation.severity == dg.AssetCheckSeverity.ERROR
+                    mark = "FAILED" if error else "warning"
                 self._print(
                     f"    check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                     f" {mark}"

@@ -5,11 +5,20 @@ Python + DuckDB, testable without Dagster); this module only wraps them as asset
 ``raw/<table>`` that match the dbt sources, so the lineage runs landing -> raw -> staging.
 """
 
+import os
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from orchestration.ingestion import RAW_TABLES, ensure_ops_tables, ingest_raw_table
+from orchestration.ingestion import (
+    RAW_TABLES,
+    ensure_ops_tables,
+    ingest_raw_table,
+    record_unclaimed_files,
+)
+from orchestration.ingestion.ledger import CURRENT_FILES_SQL
+from orchestration.ingestion.report import FAILED, HELD, NEEDS_ACTION, UNRECOGNISED
 from orchestration.resources import WarehouseResource
 
 LANDING_FOLDERS = {
@@ -70,13 +79,20 @@ def build_raw_asset(raw_table: str) -> dg.AssetsDefinition:
                         f"  row {sample.source_row} column {sample.column_name or '-'}: "
                         f"{sample.reason}"
                     )
+            elif file.status in NEEDS_ACTION:
+                context.log.warning(f"{file.source_file}: {file.status}. {file.message}")
             elif file.status not in ("loaded", "skipped_duplicate"):
                 context.log.info(f"{file.source_file}: {file.status}. {file.message}")
+            for note in file.notes if file.status == "loaded" else []:
+                context.log.info(f"{file.source_file}: note: {note}")
         return dg.MaterializeResult(
             metadata={
                 "files_seen": len(report.files),
-                "files_loaded": sum(f.status == "loaded" for f in report.files),
-                "files_failed": sum(f.status == "failed" for f in report.files),
+                "files_loaded": report.files_loaded,
+                "files_failed": report.files_failed,
+                "files_held": report.files_held,
+                "files_unrecognised": report.files_unrecognised,
+                "rows_held": report.rows_held,
                 "rows_read": report.rows_read,
                 "rows_loaded": report.rows_loaded,
                 "rows_quarantined": report.rows_quarantined,
@@ -89,3 +105,83 @@ def build_raw_asset(raw_table: str) -> dg.AssetsDefinition:
 
 def build_raw_assets() -> list[dg.AssetsDefinition]:
     return [build_raw_asset(raw_table) for raw_table in RAW_TABLES]
+
+
+@dg.asset(
+    key=dg.AssetKey(["ops", "landing_inventory"]),
+    deps=[dg.AssetKey(["landing", folder]) for folder in LANDING_FOLDERS],
+    group_name="ingestion",
+    kinds={"duckdb"},
+    description=(
+        "Every file in the landing folder that no raw table takes (wrong folder, wrong name, "
+        "unknown object) is recorded in ops.load_ledger as 'unrecognised', with what the "
+        "landing folder expects and where the file belongs when its content is recognised. "
+        "List files that are not exports in <landing>/.cjmignore."
+    ),
+)
+def landing_inventory(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        report = record_unclaimed_files(con, Path(warehouse.landing_dir))
+    for file in report.files:
+        log = context.log.warning if file.status in NEEDS_ACTION else context.log.info
+        log(f"{file.source_file}: {file.status}. {file.message}")
+    return dg.MaterializeResult(
+        metadata={
+            "files_unrecognised": report.files_unrecognised,
+            "files_retired": report.files_retired,
+        }
+    )
+
+
+def failed_files_block() -> bool:
+    """Whether failed and unrecognised files block publishing (env CJM_FAILED_FILES_BLOCK)."""
+    return os.environ.get("CJM_FAILED_FILES_BLOCK", "").strip().lower() in ("1", "true", "yes")
+
+
+def files_needing_action(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[tuple]:
+    """(source_file, status, message) of the files of ``raw_table`` that were not applied."""
+    statuses = ", ".join(f"'{s}'" for s in NEEDS_ACTION)
+    return con.execute(
+        f"""SELECT source_file, status, message FROM ({CURRENT_FILES_SQL})
+        WHERE raw_table = ? AND status IN ({statuses}) ORDER BY source_file""",
+        [raw_table],
+    ).fetchall()
+
+
+def build_delivery_check(raw_table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", raw_table]),
+        name=f"deliveries_{raw_table}",
+        blocking=True,
+        description=(
+            f"Every file of raw.{raw_table} in the landing folder was applied. A held file (a "
+            "re-delivery that would remove rows) blocks everything downstream, so the "
+            "published marts stay as they were; failed or unrecognised files are a warning "
+            "(blocking with CJM_FAILED_FILES_BLOCK=true). `cjm status` says what to do."
+        ),
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            problems = files_needing_action(con, raw_table)
+        held = [p for p in problems if p[1] == HELD]
+        other = [p for p in problems if p[1] in (FAILED, UNRECOGNISED)]
+        blocking = bool(held) or (bool(other) and failed_files_block())
+        listing = "\n".join(f"- {file} ({status}): {message}" for file, status, message in problems)
+        return dg.AssetCheckResult(
+            passed=not problems,
+            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+            description=(
+                f"{len(held)} held, {len(other)} failed or unrecognised file(s)"
+                if problems
+                else "every file applied"
+            ),
+            metadata={
+                "files_held": len(held),
+                "files_failed_or_unrecognised": len(other),
+                **({"files": dg.MetadataValue.md(listing)} if problems else {}),
+            },
+        )
+
+    return _check

@@ -12,7 +12,14 @@ clone, so nothing needs editing before the first run:
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
+import getpass
+import json
 import os
+import socket
+import sys
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -42,6 +49,100 @@ def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
             "in `make ui`, a standalone `dbt build`, or a tool that opened this file) and try "
             "again. BI tools should open the published copy (<warehouse>_marts.duckdb) instead."
         ) from error
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another `cjm run` holds the warehouse (its run lock)."""
+
+
+class WarehouseNotWritableError(RuntimeError):
+    """The warehouse file or its folder cannot be written by this user."""
+
+
+def check_writable(warehouse: Path) -> None:
+    """Fail early, in words, when DuckDB could not write the warehouse or its WAL beside it."""
+    folder = warehouse.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".cjm-write-test-"):
+            pass
+        if warehouse.exists():
+            with warehouse.open("r+b"):
+                pass
+    except OSError as error:
+        raise WarehouseNotWritableError(
+            f"cannot write the warehouse {warehouse} ({error.strerror or error}): DuckDB writes "
+            f"the file and a write-ahead log ({warehouse.name}.wal) in {folder}. Run as a user "
+            "who may write there, fix the folder's permissions, or pass --warehouse with a "
+            "writable path. Nothing was loaded."
+        ) from error
+
+
+class RunLock:
+    """One `cjm run` per warehouse at a time: an exclusive lock on ``<warehouse>.lock``.
+
+    The lock file says who holds it (process, user, host, command, since when), so a second run
+    can say so instead of failing on DuckDB's file lock halfway through. The operating system
+    releases the lock when the process ends, even when it is killed.
+    """
+
+    def __init__(self, warehouse: Path) -> None:
+        self.path = warehouse.with_name(warehouse.name + ".lock")
+        self._fd: int | None = None
+
+    def holder(self) -> dict[str, object]:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise WarehouseBusyError(self._busy_message()) from None
+        started = dt.datetime.now(dt.UTC)
+        record = {
+            "pid": os.getpid(),
+            "user": getpass.getuser(),
+            "host": socket.gethostname(),
+            "command": " ".join(["cjm", *sys.argv[1:]]),
+            "started_at": started.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "started_epoch": started.timestamp(),
+        }
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(record).encode("utf-8"))
+        self._fd = fd
+
+    def _busy_message(self) -> str:
+        who = self.holder()
+        since = ""
+        if isinstance(who.get("started_epoch"), int | float):
+            seconds = dt.datetime.now(dt.UTC).timestamp() - float(who["started_epoch"])
+            since = f", started {who.get('started_at')} ({seconds:.0f} s ago)"
+        pid = who.get("pid", "?")
+        return (
+            f"another run holds the warehouse {self.path.with_suffix('')}: process {pid} "
+            f"(user {who.get('user', '?')} on {who.get('host', '?')}, `{who.get('command', '?')}`"
+            f"{since}). Only one run may write the warehouse at a time. Wait for it to finish "
+            f"and run again, or stop it (kill {pid}) if it hangs. Nothing was changed."
+        )
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def dbt_project_dir() -> Path:

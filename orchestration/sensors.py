@@ -11,21 +11,22 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.ingestion import RAW_TABLES
+from orchestration.ingestion.specs import landing_files
 from orchestration.resources import WarehouseResource
 
 
 def landing_fingerprint(landing: Path) -> tuple[str, int]:
-    """A digest of (path, size, mtime) of every export file the raw tables take, and their count."""
+    """A digest of (path, size, mtime) of every file in the landing folder, and their count.
+
+    Every file counts, not only those a raw table takes: a misplaced export must reach the
+    ledger (as unrecognised) too. A link that points nowhere counts by its own times.
+    """
     digest = hashlib.sha256()
     count = 0
-    for spec in RAW_TABLES.values():
-        for path in spec.find_files(landing):
-            stat = path.stat()
-            digest.update(
-                f"{path.relative_to(landing)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
-            )
-            count += 1
+    for path in landing_files(landing):
+        stat = path.lstat()
+        digest.update(f"{path.relative_to(landing)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        count += 1
     return digest.hexdigest(), count
 
 

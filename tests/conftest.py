@@ -19,6 +19,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# One salt for every warehouse a test makes, so that copies of a warehouse (without the salt
+# file beside it) can load again; tests of the salt file itself unset it.
+os.environ.setdefault("CJM_PII_SALT", "cjm-test-salt")
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +66,13 @@ def duckdb_file_held_by_another_process(path: Path) -> Iterator[int]:
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse the dbt project once, before pytest-xdist starts its workers: each worker loads the
+    code location, and two `dbt parse` runs into the same target/ at once would race."""
+    if hasattr(config, "workerinput"):  # a worker: the controller has prepared the manifest
+        return
+    from orchestration.transform import ensure_manifest, make_project
+
+    ensure_manifest(make_project())

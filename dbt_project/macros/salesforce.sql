@@ -4,11 +4,16 @@
     id that starts with it are the same record.
 -#}
 
-{#- Join key: the first 15 characters; NULL for values that are not 15 or 18 long. -#}
+{#-
+    Join key: the first 15 characters of a 15- or 18-character id; any other non-empty value
+    unchanged (HubSpot's numeric record ids load into the same tables and join the same way);
+    NULL for NULL and ''.
+-#}
 {% macro salesforce_id_15(column) -%}
     case
         when length({{ column }}) in (15, 18)
             then substring({{ column }}, 1, 15)
+        else nullif({{ column }}, '')
     end
 {%- endmacro %}
 

@@ -89,4 +89,9 @@ def generate_exports(
     (out_dir / "truth.json").write_text(
         json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+    # truth.json is not an export: the landing inventory would report it as unrecognised.
+    (out_dir / ".cjmignore").write_text(
+        "# Not exports: the figures the sample was generated with.\ntruth.json\n",
+        encoding="utf-8",
+    )
     return document

@@ -6,7 +6,7 @@ table. Formats are readers (``orchestration.ingestion.readers``) registered per 
 """
 
 from .ledger import ensure_ops_tables
-from .loader import ingest_raw_table
+from .loader import ingest_raw_table, record_unclaimed_files
 from .readers import FormatError, Reader, ReadResult, RefusedFormat
 from .report import FileResult, IngestReport, QuarantineSample
 from .settings import IngestSettings
@@ -25,5 +25,6 @@ __all__ = [
     "SourceSpec",
     "ensure_ops_tables",
     "ingest_raw_table",
+    "record_unclaimed_files",
     "unclaimed_files",
 ]

@@ -8,6 +8,7 @@ leaves the warehouse as it was, apart from a 'failed' ledger row saying why.
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,25 +24,32 @@ from .ledger import (
     ensure_ops_tables,
     ensure_raw_table,
     insert_ledger_row,
+    is_accepted,
     raw_columns,
     rows_for_key,
+    rows_for_table,
 )
-from .readers import FormatError, ReadContext, Reader, TempScope
+from .pii import delete_pii_for_loads, separate_pii, write_pii
+from .readers import FormatError, ReadContext, Reader, ReadResult, RefusedFormat, TempScope
 from .report import (
     FAILED,
+    HELD,
     IGNORED,
     LOADED,
     MAX_SAMPLES,
+    NEEDS_ACTION,
+    RETIRED,
     SKIPPED_DUPLICATE,
     SUPERSEDED,
+    UNRECOGNISED,
     FileResult,
     IngestReport,
     QuarantineSample,
 )
 from .schema import qualified, quote_ident, sql_literal
 from .settings import IngestSettings
-from .specs import RAW_TABLES, SourceSpec
-from .textfile import decode_head, file_digest, head_is_complete, preview, read_head
+from .specs import IGNORE_FILE, RAW_TABLES, SourceSpec, unclaimed_files
+from .textfile import describe_content, file_digest, read_head
 
 
 def ingest_raw_table(
@@ -75,6 +83,87 @@ def ingest_raw_table(
     return report
 
 
+UNCLAIMED = "(unrecognised)"  # the report name of files no raw table takes
+
+
+def record_unclaimed_files(con: duckdb.DuckDBPyConnection, landing: Path) -> IngestReport:
+    """Put every file of the landing folder that no raw table takes into the ledger.
+
+    Each gets an ``unrecognised`` row (raw_table NULL) saying what the landing folder expects
+    and, when a reader recognises the content, where such a file belongs. The same bytes again
+    write nothing new; a file that left the landing folder is retired.
+    """
+    landing = Path(landing)
+    ensure_ops_tables(con)
+    report = IngestReport(UNCLAIMED)
+    present = set(unclaimed_files(landing))
+    earlier = con.execute(
+        f"""SELECT load_id, source_file, file_sha256, status, source_format, message,
+               loaded_at, rows_loaded
+        FROM {LEDGER} WHERE raw_table IS NULL ORDER BY loaded_at"""
+    ).fetchall()
+    history: dict[str, list[LedgerRow]] = {}
+    for row in earlier:
+        history.setdefault(row[1], []).append(LedgerRow(*row))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for source_file in sorted(present):
+        path = landing / source_file
+        rows = history.get(source_file, [])
+        try:
+            sha, size = file_digest(path)
+            head = read_head(path)
+        except OSError as error:
+            outcome = FileResult(
+                source_file, FAILED, message=_unreadable_message(source_file, error)
+            )
+            report.files.append(_record_unapplied(con, None, outcome, 0, rows, now))
+            continue
+        message = _unclaimed_message(landing, path, source_file, head)
+        outcome = FileResult(source_file, UNRECOGNISED, message=message, file_sha256=sha)
+        report.files.append(_record_unapplied(con, None, outcome, size, rows, now))
+    for source_file, rows in sorted(history.items()):
+        current = rows[-1]
+        if source_file in present or current.status not in NEEDS_ACTION:
+            continue
+        note = (
+            f" Retired at {now:%Y-%m-%d %H:%M:%S} UTC: the file was removed from the landing "
+            "folder."
+        )
+        con.execute(
+            f"UPDATE {LEDGER} SET status = ?, message = message || ? WHERE load_id = ?",
+            [RETIRED, note, current.load_id],
+        ).fetchall()
+        report.files.append(
+            FileResult(source_file, RETIRED, message=current.message + note,
+                       load_id=current.load_id)
+        )  # fmt: skip
+    return report
+
+
+def _unclaimed_message(landing: Path, path: Path, source_file: str, head: bytes) -> str:
+    """Why nothing read the file, and where a file with this content belongs."""
+    label, homes = None, []
+    for spec in RAW_TABLES.values():
+        for reader in spec.readers:
+            if not isinstance(reader, RefusedFormat) and _safe_detect(reader, path, head):
+                label = label or reader.label
+                homes.append(spec.pattern_label)
+                break
+    expected = ", ".join(spec.pattern_label for spec in RAW_TABLES.values())
+    where = (
+        f"It looks like a {label}; such files are read from {' or '.join(homes)}: move or "
+        "rename it there (only these paths are read)."
+        if homes
+        else f"{describe_content(head)} The landing folder reads only these paths: {expected} "
+        "(formats: see README)."
+    )
+    return (
+        f"{source_file}: not read, because no landing-folder rule takes this path (folder and "
+        f"file name). {where} If it is not an export, remove it or list it in "
+        f"{IGNORE_FILE} at the top of the landing folder."
+    )
+
+
 def _ingest_files(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -82,7 +171,9 @@ def _ingest_files(
     settings: IngestSettings,
     report: IngestReport,
 ) -> None:
-    chosen, ignored = _one_file_per_path(spec.find_files(landing), landing)
+    files = spec.find_files(landing)
+    report.files.extend(_retire_removed_files(con, landing, spec, files))
+    chosen, ignored = _one_file_per_path(files, landing)
     for path, kept in ignored:
         report.files.append(
             FileResult(
@@ -102,14 +193,28 @@ def _relative(path: Path, landing: Path) -> str:
     return path.relative_to(landing).as_posix()
 
 
+_GA4_DAY = re.compile(r"^(web/events_[0-9]{8})\.(json|parquet)$")
+
+
 def _path_key(source_file: str) -> str:
-    """The identity of a delivered file: its relative path without '.gz', in lower case.
+    """The identity of a delivered file: its relative path in lower case, without '.gz'; a GA4
+    day is one file in any format (ledger.PATH_KEY_SQL is the same rule in SQL).
 
     ``crm/ACCOUNT.csv`` delivered after ``crm/Account.csv`` replaces it rather than adding the
-    same records a second time.
+    same records a second time, and so does ``web/events_20231215.parquet`` after the
+    ``.json.gz`` export of that day.
     """
     key = source_file.lower()
-    return key[:-3] if key.endswith(".gz") else key
+    key = key[:-3] if key.endswith(".gz") else key
+    return _GA4_DAY.sub(r"\1", key)
+
+
+def _mtime(path: Path) -> float:
+    """Modification time; a dangling link's own (it fails later, with its OS error)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return path.lstat().st_mtime
 
 
 def _one_file_per_path(
@@ -122,11 +227,79 @@ def _one_file_per_path(
     chosen: list[Path] = []
     ignored: list[tuple[Path, Path]] = []
     for group in groups.values():
-        group.sort(key=lambda p: (p.stat().st_mtime, p.name))
+        group.sort(key=lambda p: (_mtime(p), p.name))
         kept = group[-1]
         chosen.append(kept)
         ignored.extend((p, kept) for p in group[:-1])
     return sorted(chosen), ignored
+
+
+def _retire_removed_files(
+    con: duckdb.DuckDBPyConnection, landing: Path, spec: SourceSpec, present: list[Path]
+) -> list[FileResult]:
+    """Files that left the landing folder stop blocking; loaded data stays.
+
+    A path whose current ledger row is failed, held or unrecognised, or whose loaded rows are
+    quarantined by a quality check, and which is no longer in the landing folder, is retired:
+    the ledger row says so, its quarantine rows get ``retired_at``, and for a loaded copy that
+    a quality check blocks, its raw rows are removed (the file was withdrawn). A loaded file that
+    passed its checks keeps its rows: landing folders get cleaned up, and deletions upstream
+    come as IsDeleted records, not as missing files.
+    """
+    keys = {_path_key(_relative(p, landing)) for p in present}
+    latest: dict[str, LedgerRow] = {}
+    for row in rows_for_table(con, spec.raw_table):
+        if row.status in (LOADED, *NEEDS_ACTION):
+            latest[_path_key(row.source_file)] = row
+    now = datetime.now(UTC).replace(tzinfo=None)
+    results = []
+    for key, row in sorted(latest.items()):
+        if key in keys:
+            continue
+        blocking = con.execute(
+            f"""SELECT count(*) FROM {QUARANTINE}
+            WHERE load_id = ? AND check_name IS NOT NULL AND retired_at IS NULL""",
+            [row.load_id],
+        ).fetchall()[0][0]
+        if row.status == LOADED and not blocking:
+            continue
+        withdrawn = row.status == LOADED
+        note = (
+            f" Retired at {now:%Y-%m-%d %H:%M:%S} UTC: the file was removed from the landing "
+            "folder"
+            + (
+                f" while {blocking} of its rows failed a quality check, so its rows were "
+                "removed from raw and it blocks nothing any more."
+                if withdrawn
+                else "; it blocks nothing any more."
+            )
+        )
+        con.begin()
+        try:
+            if withdrawn:
+                con.execute(
+                    f"DELETE FROM {qualified(RAW_SCHEMA, spec.raw_table)} WHERE _load_id = ?",
+                    [row.load_id],
+                ).fetchall()
+                delete_pii_for_loads(con, spec.raw_table, [row.load_id])
+            con.execute(
+                f"""UPDATE {QUARANTINE} SET retired_at = ?
+                WHERE raw_table = ? AND lower(source_file) = lower(?) AND retired_at IS NULL""",
+                [now, spec.raw_table, row.source_file],
+            ).fetchall()
+            con.execute(
+                f"UPDATE {LEDGER} SET status = ?, message = message || ? WHERE load_id = ?",
+                [RETIRED, note, row.load_id],
+            ).fetchall()
+            con.commit()
+        except Exception:
+            _rollback(con)
+            raise
+        results.append(
+            FileResult(row.source_file, RETIRED, row.source_format, message=row.message + note,
+                       load_id=row.load_id, file_sha256=row.file_sha256)
+        )  # fmt: skip
+    return results
 
 
 def _new_load_id(now: datetime) -> str:
@@ -141,15 +314,7 @@ def _safe_detect(reader: Reader, path: Path, head: bytes) -> bool:
 
 
 def _unrecognised_message(spec: SourceSpec, source_file: str, head: bytes) -> str:
-    if not head.strip():
-        hint = "The file is empty."
-    elif decode_head(head, head_is_complete(head)) is None:
-        hint = (
-            "The file is not UTF-8 or UTF-16 text (Excel often saves Windows-1252); save or "
-            "export it as UTF-8."
-        )
-    else:
-        hint = f"It starts with: {preview(head)!r}."
+    hint = describe_content(head)
     return (
         f"{source_file}: no reader recognised this file, so nothing was loaded into "
         f"raw.{spec.raw_table}. Accepted: {'; '.join(spec.accepted_formats)}. {hint} Replace "
@@ -162,62 +327,106 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.rollback()
 
 
-def _record_failure(
+def _record_unapplied(
     con: duckdb.DuckDBPyConnection,
-    spec: SourceSpec,
-    source_file: str,
-    sha: str,
+    raw_table: str | None,
+    outcome: FileResult,
     size: int,
-    source_format: str | None,
-    message: str,
     history: list[LedgerRow],
     now: datetime,
 ) -> FileResult:
-    """Write a 'failed' ledger row, unless the same bytes already failed the same way."""
-    if source_file not in message:
-        message = f"{source_file}: {message}"
+    """Write the ledger row of a file that was not applied (failed, held, unrecognised).
+
+    The same bytes failing (or held) the same way again write nothing new, so a file that stays
+    in the landing folder does not fill the ledger; its earlier row of that kind is replaced
+    otherwise.
+    """
+    source_file, sha, status = outcome.source_file, outcome.file_sha256, outcome.status
+    if source_file not in outcome.message:
+        outcome.message = f"{source_file}: {outcome.message}"
     earlier = [
         r
         for r in history
-        if r.status == FAILED and r.source_file == source_file and r.file_sha256 == sha
+        if r.status == status and r.source_file == source_file and r.file_sha256 == sha
     ]
-    if any(r.message == message for r in earlier):
-        same = next(r for r in earlier if r.message == message)
-        return FileResult(
-            source_file,
-            FAILED,
-            source_format,
-            message=message,
-            load_id=same.load_id,
-            file_sha256=sha,
-        )
-    load_id = _new_load_id(now)
+    same = next((r for r in earlier if r.message == outcome.message), None)
+    if same is not None:
+        outcome.load_id = same.load_id
+        return outcome
+    outcome.load_id = _new_load_id(now)
     con.begin()
     try:
         for row in earlier:
             con.execute(f"DELETE FROM {LEDGER} WHERE load_id = ?", [row.load_id]).fetchall()
         insert_ledger_row(
             con,
-            load_id=load_id,
-            raw_table=spec.raw_table,
+            load_id=outcome.load_id,
+            raw_table=raw_table,
             source_file=source_file,
             file_name=Path(source_file).name,
             file_sha256=sha,
             file_bytes=size,
-            source_format=source_format,
-            rows_read=0,
+            source_format=outcome.source_format,
+            rows_read=outcome.rows_read,
             rows_loaded=0,
             rows_quarantined=0,
-            status=FAILED,
-            message=message,
+            rows_held=outcome.rows_held,
+            status=status,
+            message=outcome.message,
+            notes="\n".join(outcome.notes) or None,
             loaded_at=now,
         )
         con.commit()
     except Exception:
         _rollback(con)
         raise
-    return FileResult(
-        source_file, FAILED, source_format, message=message, load_id=load_id, file_sha256=sha
+    return outcome
+
+
+def _unreadable_message(source_file: str, error: OSError) -> str:
+    return (
+        f"{source_file}: the file cannot be read ({error.strerror or error}); nothing was "
+        "loaded and the other files went on. Make it readable by the user that runs cjm (or "
+        "copy it again if it is still being written), then run again."
+    )
+
+
+class _Held(Exception):
+    """A re-delivery that would remove too many rows; raised inside the load transaction."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _hold_message(
+    spec: SourceSpec,
+    source_file: str,
+    settings: IngestSettings,
+    replaced: list[LedgerRow],
+    loaded: int,
+    quarantined: int,
+) -> str | None:
+    """Why this re-delivery must be held, or None when it may replace the earlier copy."""
+    before = sum(r.rows_loaded or 0 for r in replaced)
+    if not replaced or before == 0 or loaded >= before:
+        return None
+    share = (before - loaded) / before
+    allowed = settings.max_drop.get(spec.folder, 0.0)
+    if loaded > 0 and share <= allowed:
+        return None
+    variable = f"CJM_HOLD_MAX_DROP_{spec.folder.upper()}"
+    limit = "no drop" if allowed == 0 else f"a drop of at most {allowed:.0%}"
+    quarantine = f" ({quarantined} more row(s) would be quarantined)" if quarantined else ""
+    return (
+        f"{source_file} was held, not applied: it would replace the {before} rows of the copy "
+        f"loaded earlier ({', '.join(r.load_id for r in replaced)}) with {loaded}{quarantine}, "
+        f"a drop of {share:.0%}; {spec.folder}/ files allow {limit} ({variable}). The earlier "
+        "copy stays loaded and the published marts stay as they were. A shorter export is "
+        "usually cut off or filtered by mistake; records deleted at the source come as "
+        "IsDeleted rows, not as a shorter file. If the export is complete, deliver it again; "
+        f"if the drop is real, run `cjm accept {source_file}` and then `cjm run` (or `cjm run "
+        f"--accept {source_file}`)."
     )
 
 
@@ -229,8 +438,64 @@ def _ingest_file(
     settings: IngestSettings,
 ) -> FileResult:
     source_file = _relative(path, landing)
-    sha, size = file_digest(path)
     history = rows_for_key(con, spec.raw_table, _path_key(source_file))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        sha, size = file_digest(path)
+        head = read_head(path)
+    except OSError as error:
+        outcome = FileResult(source_file, FAILED, message=_unreadable_message(source_file, error))
+        return _record_unapplied(con, spec.raw_table, outcome, 0, history, now)
+    unchanged = _unchanged(history, source_file, sha)
+    if unchanged is not None:
+        return unchanged
+
+    reader = next((r for r in spec.readers if _safe_detect(r, path, head)), None)
+    if reader is None:
+        message = _unrecognised_message(spec, source_file, head)
+        outcome = FileResult(source_file, UNRECOGNISED, message=message, file_sha256=sha)
+        return _record_unapplied(con, spec.raw_table, outcome, size, history, now)
+
+    scope = TempScope(con)
+    restore_order = _force_insertion_order(con)
+    result: ReadResult | None = None
+    try:
+        # Reading only creates temp objects; it runs outside the transaction because DuckDB
+        # numbers the rows of a table created inside a transaction from a large offset, and the
+        # row numbers of the file are derived from rowid.
+        result = reader.read(
+            con, path, ReadContext(source_file, spec.raw_table, settings, head, scope)
+        )
+        result, personal = separate_pii(con, spec.raw_table, result, scope)
+        return _apply(
+            con, spec, path, source_file, sha, size, reader, result, history, now, settings,
+            personal,
+        )  # fmt: skip
+    except _Held as held:
+        rows = result.rows_read if result is not None else 0
+        outcome = FileResult(
+            source_file, HELD, reader.name, rows_read=rows, rows_held=rows,
+            message=held.message, file_sha256=sha, notes=list(result.notes) if result else [],
+        )  # fmt: skip
+        return _record_unapplied(con, spec.raw_table, outcome, size, history, now)
+    except Exception as exc:
+        if isinstance(exc, FormatError):
+            message = str(exc)
+        else:
+            message = (
+                f"{source_file}: reading it as {reader.name} failed ({type(exc).__name__}: "
+                f"{exc}). Nothing was loaded. Check that the file is a complete, unedited "
+                "export; if it is, report this message with the file."
+            )
+        outcome = FileResult(source_file, FAILED, reader.name, message=message, file_sha256=sha)
+        return _record_unapplied(con, spec.raw_table, outcome, size, history, now)
+    finally:
+        scope.drop_all()
+        restore_order()
+
+
+def _unchanged(history: list[LedgerRow], source_file: str, sha: str) -> FileResult | None:
+    """The report of a file whose bytes are already loaded under the same path, if they are."""
     for row in history:
         if row.status == LOADED and row.file_sha256 == sha and row.source_file == source_file:
             return FileResult(
@@ -244,58 +509,42 @@ def _ingest_file(
                 load_id=row.load_id,
                 file_sha256=sha,
             )
+    return None
 
-    now = datetime.now(UTC).replace(tzinfo=None)
-    head = read_head(path)
-    reader = next((r for r in spec.readers if _safe_detect(r, path, head)), None)
-    if reader is None:
-        message = _unrecognised_message(spec, source_file, head)
-        return _record_failure(con, spec, source_file, sha, size, None, message, history, now)
 
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    path: Path,
+    source_file: str,
+    sha: str,
+    size: int,
+    reader: Reader,
+    result: ReadResult,
+    history: list[LedgerRow],
+    now: datetime,
+    settings: IngestSettings,
+    personal: str | None = None,
+) -> FileResult:
+    """One transaction: replace the earlier copy, insert rows and quarantine, write the ledger.
+
+    Raises ``_Held`` (after rolling back) when the new copy would remove too many rows.
+    """
     load_id = _new_load_id(now)
-    scope = TempScope(con)
-    restore_order = _force_insertion_order(con)
-    in_transaction = False
+    con.begin()
     try:
-        # Reading only creates temp objects; it runs outside the transaction because DuckDB
-        # numbers the rows of a table created inside a transaction from a large offset, and the
-        # row numbers of the file are derived from rowid.
-        result = reader.read(
-            con,
-            path,
-            ReadContext(source_file, spec.raw_table, settings, head, scope),
-        )
-        con.begin()
-        in_transaction = True
         added = _prepare_columns(con, spec, result.columns)
         replaced = [r for r in history if r.status == LOADED]
-        table = qualified(RAW_SCHEMA, spec.raw_table)
-        if replaced:
-            ids = [r.load_id for r in replaced]
-            marks = ", ".join("?" * len(ids))
-            con.execute(f"DELETE FROM {table} WHERE _load_id IN ({marks})", ids).fetchall()
-            con.execute(f"DELETE FROM {QUARANTINE} WHERE load_id IN ({marks})", ids).fetchall()
-        stamp = f"TIMESTAMP {sql_literal(now.isoformat(sep=' '))}"
-        loaded = con.execute(
-            f"""INSERT INTO {table} BY NAME
-            SELECT {sql_literal(load_id)} AS _load_id, {sql_literal(source_file)} AS _source_file,
-                   {stamp} AS _loaded_at, *
-            FROM {quote_ident(result.rows)}"""
-        ).fetchall()[0][0]
-        quarantined = con.execute(
-            f"""INSERT INTO {QUARANTINE}
-                (load_id, raw_table, source_file, source_row, column_name, reason, record,
-                 check_name, quarantined_at)
-            SELECT ?, ?, ?, source_row, column_name, reason, record, NULL, {stamp}
-            FROM {quote_ident(result.quarantine)}""",
-            [load_id, spec.raw_table, source_file],
-        ).fetchall()[0][0]
-        if loaded + quarantined != result.rows_read:
-            raise FormatError(
-                f"{source_file}: counts do not reconcile (read {result.rows_read}, loaded "
-                f"{loaded}, quarantined {quarantined}); nothing was loaded. This is a bug in "
-                f"the {reader.name} reader: please report it with the file."
-            )
+        _delete_loads(con, spec.raw_table, [r.load_id for r in replaced])
+        loaded, quarantined = _insert_rows(con, spec, source_file, load_id, result, now, reader)
+        if personal is not None:  # personal values go to pii.<table>, raw holds their hashes
+            write_pii(con, spec.raw_table, personal, load_id, source_file)
+        acceptance = None
+        hold = _hold_message(spec, source_file, settings, replaced, loaded, quarantined)
+        if hold is not None:
+            acceptance = is_accepted(con, source_file, sha)
+            if acceptance is None:
+                raise _Held(hold)
         samples = [
             QuarantineSample(int(r[0]) if r[0] is not None else None, r[1], r[2])
             for r in con.execute(
@@ -303,30 +552,15 @@ def _ingest_file(
                 ORDER BY source_row LIMIT {MAX_SAMPLES}"""
             ).fetchall()
         ]
-        current = [r for r in history if r.status in (LOADED, FAILED)]
-        if current:
-            ids = [r.load_id for r in current]
-            con.execute(
-                f"""UPDATE {LEDGER}
-                SET status = ?, message = message || ?
-                WHERE load_id IN ({", ".join("?" * len(ids))})""",
-                [
-                    SUPERSEDED,
-                    f" Superseded by load {load_id} at {now:%Y-%m-%d %H:%M:%S} UTC.",
-                    *ids,
-                ],
-            ).fetchall()
+        _supersede(con, history, load_id, now)
         message = _loaded_message(
-            source_file,
-            reader,
-            load_id,
-            result.rows_read,
-            loaded,
-            quarantined,
-            replaced,
-            added,
-            result.notes,
+            source_file, reader, load_id, result.rows_read, loaded, quarantined, replaced, added
         )
+        if acceptance is not None:
+            message += (
+                f" Applied although it has fewer rows than the earlier copy: accepted by "
+                f"{acceptance[1]} at {acceptance[0]:%Y-%m-%d %H:%M:%S} UTC (cjm accept)."
+            )
         insert_ledger_row(
             con,
             load_id=load_id,
@@ -341,26 +575,13 @@ def _ingest_file(
             rows_quarantined=quarantined,
             status=LOADED,
             message=message,
+            notes="\n".join(result.notes) or None,
             loaded_at=now,
         )
         con.commit()
-    except Exception as exc:
-        if in_transaction:
-            _rollback(con)
-        if isinstance(exc, FormatError):
-            message = str(exc)
-        else:
-            message = (
-                f"{source_file}: reading it as {reader.name} failed ({type(exc).__name__}: "
-                f"{exc}). Nothing was loaded. Check that the file is a complete, unedited "
-                "export; if it is, report this message with the file."
-            )
-        return _record_failure(
-            con, spec, source_file, sha, size, reader.name, message, history, now
-        )
-    finally:
-        scope.drop_all()
-        restore_order()
+    except Exception:
+        _rollback(con)
+        raise
     return FileResult(
         source_file,
         LOADED,
@@ -372,7 +593,70 @@ def _ingest_file(
         load_id=load_id,
         file_sha256=sha,
         quarantine_samples=samples,
+        notes=list(result.notes),
     )
+
+
+def _delete_loads(con: duckdb.DuckDBPyConnection, raw_table: str, load_ids: list[str]) -> None:
+    """Remove the raw and quarantine rows of earlier loads (a copy being replaced)."""
+    if not load_ids:
+        return
+    marks = ", ".join("?" * len(load_ids))
+    table = qualified(RAW_SCHEMA, raw_table)
+    con.execute(f"DELETE FROM {table} WHERE _load_id IN ({marks})", load_ids).fetchall()
+    con.execute(f"DELETE FROM {QUARANTINE} WHERE load_id IN ({marks})", load_ids).fetchall()
+    delete_pii_for_loads(con, raw_table, load_ids)
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    source_file: str,
+    load_id: str,
+    result: ReadResult,
+    now: datetime,
+    reader: Reader,
+) -> tuple[int, int]:
+    """Insert the reader's rows and quarantine; check that the counts reconcile."""
+    table = qualified(RAW_SCHEMA, spec.raw_table)
+    stamp = f"TIMESTAMP {sql_literal(now.isoformat(sep=' '))}"
+    loaded = con.execute(
+        f"""INSERT INTO {table} BY NAME
+        SELECT {sql_literal(load_id)} AS _load_id, {sql_literal(source_file)} AS _source_file,
+               {stamp} AS _loaded_at, *
+        FROM {quote_ident(result.rows)}"""
+    ).fetchall()[0][0]
+    quarantined = con.execute(
+        f"""INSERT INTO {QUARANTINE}
+            (load_id, raw_table, source_file, source_row, column_name, reason, record,
+             check_name, quarantined_at)
+        SELECT ?, ?, ?, source_row, column_name, reason, record, NULL, {stamp}
+        FROM {quote_ident(result.quarantine)}""",
+        [load_id, spec.raw_table, source_file],
+    ).fetchall()[0][0]
+    if loaded + quarantined != result.rows_read:
+        raise FormatError(
+            f"{source_file}: counts do not reconcile (read {result.rows_read}, loaded "
+            f"{loaded}, quarantined {quarantined}); nothing was loaded. This is a bug in "
+            f"the {reader.name} reader: please report it with the file."
+        )
+    return loaded, quarantined
+
+
+def _supersede(
+    con: duckdb.DuckDBPyConnection, history: list[LedgerRow], load_id: str, now: datetime
+) -> None:
+    """Mark the path's current ledger rows as superseded by ``load_id``."""
+    current = [r for r in history if r.status in (LOADED, *NEEDS_ACTION)]
+    if not current:
+        return
+    ids = [r.load_id for r in current]
+    con.execute(
+        f"""UPDATE {LEDGER}
+        SET status = ?, message = message || ?
+        WHERE load_id IN ({", ".join("?" * len(ids))})""",
+        [SUPERSEDED, f" Superseded by load {load_id} at {now:%Y-%m-%d %H:%M:%S} UTC.", *ids],
+    ).fetchall()
 
 
 def _prepare_columns(
@@ -400,7 +684,6 @@ def _loaded_message(
     quarantined: int,
     replaced: list[LedgerRow],
     added: list[str],
-    notes: list[str],
 ) -> str:
     parts = [f"Loaded {loaded} of {rows_read} rows from {source_file} as {reader.name}."]
     if quarantined:
@@ -415,7 +698,6 @@ def _loaded_message(
         )
     if added:
         parts.append(f"New column(s): {', '.join(added)}.")
-    parts.extend(notes)
     return " ".join(parts)
 
 

@@ -65,19 +65,28 @@ SURVEY_RESPONSE_COLUMNS: tuple[Column, ...] = tuple(
 # A CRM table starts with the lineage columns, `id` and the object's CRM_STANDARD_FIELDS; every
 # other column arrives with the files (Salesforce exports choose their own fields) and is added
 # on first sight.
-CRM_BASE_COLUMNS: tuple[Column, ...] = (("id", VARCHAR),)
+# `_decimal_separator`: '.' or ',' (German Excel), the decimal separator of the file's numbers;
+# the values stay as exported and staging reads them with it (macro decimal_text).
+CRM_BASE_COLUMNS: tuple[Column, ...] = (("id", VARCHAR), ("_decimal_separator", VARCHAR))
 
 # The Salesforce fields the warehouse reads (dbt staging), per object. A CRM raw table starts
 # with these (all VARCHAR) so that a landing folder without that object's export still builds
 # (with no rows) instead of failing on missing columns; an export adds every other field.
+# `isdeleted` (IsDeleted, written by Data Loader "Export All" and the weekly Data Export) is how
+# a deletion upstream reaches the warehouse: staging leaves out a record whose latest copy says
+# 'true'. A record missing from a shorter re-delivery is not deleted (see the loader's held
+# deliveries). HubSpot exports have no such column: it stays NULL there.
 CRM_STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
-    "Account": ("name", "createddate"),
-    "Contact": ("accountid", "email", "createddate"),
+    "Account": ("name", "createddate", "isdeleted"),
+    "Contact": ("accountid", "email", "createddate", "isdeleted"),
     "Opportunity": ("accountid", "contactid", "stagename", "amount", "closedate", "iswon",
-                    "createddate"),
-    "OpportunityHistory": ("opportunityid", "stagename", "amount", "closedate", "createddate"),
+                    "createddate", "isdeleted"),
+    "OpportunityHistory": ("opportunityid", "stagename", "amount", "closedate", "createddate",
+                           "isdeleted"),
     "Case": ("contactid", "accountid", "origin", "status", "isclosed", "closeddate",
-             "createddate"),
+             "createddate", "isdeleted"),
+    "OpportunityContactRole": ("opportunityid", "contactid", "role", "isprimary",
+                               "createddate", "isdeleted"),
 }  # fmt: skip
 
 # GA4 BigQuery export event, as nested Python data: dict = STRUCT, one-element list = LIST of
@@ -178,6 +187,9 @@ LOAD_LEDGER_COLUMNS: tuple[Column, ...] = (
     ("status", VARCHAR),
     ("message", VARCHAR),
     ("loaded_at", "TIMESTAMP"),
+    # Added after the first release; ensure_ops_tables adds them to older warehouses.
+    ("rows_held", "BIGINT"),  # rows of a held file: read = loaded + quarantined + held
+    ("notes", VARCHAR),  # what the reader assumed or converted, one note per line
 )
 
 QUARANTINE_COLUMNS: tuple[Column, ...] = (
@@ -190,6 +202,18 @@ QUARANTINE_COLUMNS: tuple[Column, ...] = (
     ("record", VARCHAR),
     ("check_name", VARCHAR),
     ("quarantined_at", "TIMESTAMP"),
+    # Set when the file the row came from was withdrawn (removed from the landing folder):
+    # the row stays as history but no longer blocks anything.
+    ("retired_at", "TIMESTAMP"),
+)
+
+# Deliberate acceptance of a held file (`cjm accept`): the bytes (sha256) of that path that may
+# replace the earlier copy although they hold fewer rows.
+ACCEPTED_DELIVERY_COLUMNS: tuple[Column, ...] = (
+    ("source_file", VARCHAR),
+    ("file_sha256", VARCHAR),
+    ("accepted_at", "TIMESTAMP"),
+    ("accepted_by", VARCHAR),
 )
 
 

@@ -10,6 +10,10 @@ def _env_timezone() -> str:
     return os.environ.get("CJM_SURVEY_TIMEZONE", "").strip() or "UTC"
 
 
+def _env_hubspot_timezone() -> str:
+    return os.environ.get("CJM_HUBSPOT_TIMEZONE", "").strip() or "UTC"
+
+
 def _env_csat_questions() -> tuple[str, ...]:
     raw = os.environ.get("CJM_SURVEY_CSAT_QUESTIONS", "")
     ids = tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -18,6 +22,34 @@ def _env_csat_questions() -> tuple[str, ...]:
 
 def _env_nps_question() -> str | None:
     return os.environ.get("CJM_SURVEY_NPS_QUESTION", "").strip() or None
+
+
+def _env_comment_question() -> str | None:
+    return os.environ.get("CJM_SURVEY_COMMENT_QUESTION", "").strip() or None
+
+
+# A re-delivered file that would remove more than this share of the rows its earlier copy
+# loaded is held, not applied (per landing sub-folder). CRM exports are snapshots whose size
+# moves a little from week to week; a survey export only ever grows; a re-exported GA4 day
+# gains late events. A file with no rows at all replacing one with rows is always held.
+DEFAULT_MAX_DROP = {"crm": 0.2, "survey": 0.0, "web": 0.0}
+
+
+def _env_max_drop() -> dict[str, float]:
+    shares = dict(DEFAULT_MAX_DROP)
+    for folder in shares:
+        name = f"CJM_HOLD_MAX_DROP_{folder.upper()}"
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = float(raw)
+        except ValueError as err:
+            raise ValueError(f"{name}={raw!r} is not a number; use a share such as 0.2") from err
+        if not 0 <= value <= 1:
+            raise ValueError(f"{name}={raw!r} must be a share between 0 and 1, e.g. 0.2")
+        shares[folder] = value
+    return shares
 
 
 @dataclass(frozen=True)
@@ -30,8 +62,21 @@ class IngestSettings:
       (env ``CJM_SURVEY_CSAT_QUESTIONS``, comma separated, default ``CSAT``).
     - ``nps_question``: column id of the 0-10 NPS question when it has no ``_NPS_GROUP``
       companion (env ``CJM_SURVEY_NPS_QUESTION``); when set it wins over the companion.
+      A question text works too (SurveyMonkey has no column ids).
+    - ``comment_question``: column id or question text of the free-text question that is the
+      comment (env ``CJM_SURVEY_COMMENT_QUESTION``); when set, only that column is the comment.
+      Needed for Qualtrics legacy exports, whose text questions carry no ``_TEXT`` marker.
+    - ``max_drop``: per landing sub-folder, the largest share of an earlier copy's rows a
+      re-delivery may remove before it is held (env ``CJM_HOLD_MAX_DROP_CRM`` / ``_SURVEY`` /
+      ``_WEB``; defaults in ``DEFAULT_MAX_DROP``).
+    - ``hubspot_timezone``: IANA zone of the HubSpot account, in which HubSpot UI exports write
+      times without a zone (``2021-05-21 10:17``) (env ``CJM_HUBSPOT_TIMEZONE``, default
+      ``UTC``).
     """
 
     survey_timezone: str = field(default_factory=_env_timezone)
     csat_questions: tuple[str, ...] = field(default_factory=_env_csat_questions)
     nps_question: str | None = field(default_factory=_env_nps_question)
+    comment_question: str | None = field(default_factory=_env_comment_question)
+    max_drop: dict[str, float] = field(default_factory=_env_max_drop)
+    hubspot_timezone: str = field(default_factory=_env_hubspot_timezone)

@@ -4,11 +4,18 @@ A suite is a JSON file in ``expectations/<raw table>.json``: the GX 1.x suite fi
 ``expectations``) plus ``meta.parse``, which tells how to read a raw VARCHAR column before the
 expectations see it (raw tables keep values exactly as exported):
 
-- ``timestamp``: ISO or ``YYYY-MM-DD HH:MM:SS``, with or without a zone (compared in UTC)
-- ``date``: ``YYYY-MM-DD``;  ``yyyymmdd``: ``20261215`` (GA4 ``event_date``)
-- ``epoch_micros``: microseconds since the epoch as a string (GA4 ``event_timestamp``)
-- ``integer`` / ``double``
+- ``timestamp``: ``YYYY-MM-DD[ HH:MM[:SS[.f]]]`` (or ``T``), optionally with ``Z`` or an
+  offset such as ``+0000`` / ``+01:00``, which is honoured (compared in UTC)
+- ``date``: ``YYYY-MM-DD``;  ``yyyymmdd``: exactly eight digits, ``20261215`` (GA4 ``event_date``)
+- ``epoch_micros``: microseconds since the epoch, a whole number (GA4 ``event_timestamp``)
+- ``integer``: a whole number, optionally with a zero fraction (``8`` or ``8.0``, never ``7.5``:
+  nothing is rounded); ``double``: a finite decimal number (``500000.0``, ``1e3``); in rows
+  whose ``_decimal_separator`` is ``,`` (German Excel files) also ``500000,0`` / ``1.234,5``
 
+Parsing is strict and never rounds: DuckDB's own casts would read ``'7.5'`` as the integer 8,
+``'0x10'`` as 16 and ``'2023121'`` as a date, so every parser first matches the whole text
+against a pattern. Spaces around a value are ignored and a value of only spaces counts as empty
+(the same rules as the dbt staging macros in ``dbt_project/macros/cross_db/strict_casts.sql``).
 A value that is present but cannot be read gets a sentinel far outside any plausible range, so
 the suite's range expectation catches it; the report then shows the original text and says it
 could not be read. ``"now"`` as a ``max_value`` means the time of the check plus one day.
@@ -35,16 +42,38 @@ LINEAGE_COLUMNS = ("_source_file", "_source_row")
 UNREADABLE_TIMESTAMP = "0001-01-01 00:00:00"
 UNREADABLE_NUMBER = -9.0e18
 
+# Whole-text patterns of readable values (after trimming spaces). Kept equal to the dbt macros
+# in dbt_project/macros/cross_db/strict_casts.sql; tests/integration/test_strict_values.py
+# feeds the same texts through both.
+INTEGER_PATTERN = r"-?[0-9]+(\.0+)?"
+NUMBER_PATTERN = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+DATETIME_PATTERN = DATE_PATTERN + r"([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
+ZONE_PATTERN = r" ?(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
+
+
+def _matches(pattern: str) -> str:
+    """SQL: the trimmed text of ``{c}`` is exactly a match of ``pattern``."""
+    escaped = pattern.replace("{", "{{").replace("}", "}}")
+    return f"regexp_full_match(trim({{c}}), '{escaped}')"
+
+
 # DuckDB expressions that read a raw VARCHAR column (``{c}``) into a typed value, or NULL.
+_WHOLE_NUMBER = "try_cast(regexp_extract(trim({c}), '^-?[0-9]+') as bigint)"
 _PARSERS = {
-    "timestamp": "coalesce(try_cast(try_cast({c} as timestamptz) at time zone 'UTC' as timestamp),"
-    " try_cast({c} as timestamp))",
-    "date": "try_cast(try_cast({c} as date) as timestamp)",
-    "yyyymmdd": "try_strptime({c}, '%Y%m%d')",
-    "epoch_micros": "make_timestamp(try_cast({c} as bigint))",
-    "integer": "try_cast(try_cast({c} as double) as bigint)",
-    "double": "try_cast({c} as double)",
-}
+    "timestamp": "case when " + _matches(DATETIME_PATTERN + ZONE_PATTERN)
+    + " then try_cast(try_cast(trim({c}) as timestamptz) at time zone 'UTC' as timestamp)"
+    " when " + _matches(DATETIME_PATTERN) + " then try_cast(trim({c}) as timestamp) end",
+    "date": "case when " + _matches(DATE_PATTERN)
+    + " then try_cast(try_cast(trim({c}) as date) as timestamp) end",
+    "yyyymmdd": "case when " + _matches("[0-9]{8}")
+    + " then try_strptime(trim({c}), '%Y%m%d') end",
+    "epoch_micros": "case when " + _matches(INTEGER_PATTERN)
+    + f" then try(make_timestamp({_WHOLE_NUMBER})) end",
+    "integer": "case when " + _matches(INTEGER_PATTERN) + f" then {_WHOLE_NUMBER} end",
+    "double": "case when " + _matches(NUMBER_PATTERN)
+    + " and isfinite(try_cast(trim({c}) as double)) then try_cast(trim({c}) as double) end",
+}  # fmt: skip
 _SENTINELS = {
     "timestamp": f"timestamp '{UNREADABLE_TIMESTAMP}'",
     "date": f"timestamp '{UNREADABLE_TIMESTAMP}'",
@@ -74,6 +103,7 @@ class Failure:
     reason: str
     unexpected_count: int
     rows: list[dict[str, Any]] = field(default_factory=list)
+    scale: tuple[Any, Any] | None = None  # (min, max) of a range expectation
 
 
 @dataclass
@@ -122,14 +152,35 @@ def _suite_columns(suite: dict[str, Any]) -> dict[str, bool]:
     return columns
 
 
-def _select_expression(column: str, parse: str | None) -> str:
+# A CSV file written with decimal commas (German Excel) records ',' in this raw column; its
+# numbers are read like the dbt macro decimal_text does ('1.234,5' -> 1234.5), nothing else.
+DECIMAL_SEPARATOR_COLUMN = "_decimal_separator"
+DECIMAL_COMMA_PATTERN = r"[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?"
+
+
+def parsed_sql(value_sql: str, parse: str, separator_sql: str | None = None) -> str:
+    """SQL that reads the raw text ``value_sql`` strictly as ``parse``; NULL when it cannot.
+
+    ``separator_sql``: the row's decimal separator column, when the table has one.
+    """
+    if parse == "double" and separator_sql:
+        value_sql = (
+            f"case when {separator_sql} = ','"
+            f" and regexp_full_match(trim({value_sql}), '{DECIMAL_COMMA_PATTERN}')"
+            f" then replace(replace(trim({value_sql}), '.', ''), ',', '.') else {value_sql} end"
+        )
+    return _PARSERS[parse].format(c=value_sql)
+
+
+def _select_expression(column: str, parse: str | None, separator_sql: str | None = None) -> str:
     quoted = _quote(column)
     if parse is None:
         return f"{quoted} as {quoted}"
-    parsed = _PARSERS[parse].format(c=quoted)
+    parsed = parsed_sql(quoted, parse, separator_sql)
     sentinel = _SENTINELS[parse]
     return (
-        f"case when {quoted} is null then null else coalesce({parsed}, {sentinel}) end as {quoted}"
+        f"case when nullif(trim({quoted}), '') is null then null"
+        f" else coalesce({parsed}, {sentinel}) end as {quoted}"
     )
 
 
@@ -163,6 +214,24 @@ def _describe(expectation: dict[str, Any], parse: str | None) -> str:
     return f"{kind} failed on {column}"
 
 
+def _scale(expectation: dict[str, Any]) -> tuple[Any, Any] | None:
+    if expectation["type"] != "expect_column_values_to_be_between":
+        return None
+    kwargs = expectation.get("kwargs", {})
+    return kwargs.get("min_value"), kwargs.get("max_value")
+
+
+def unreadable_reason(
+    column: str, value: str, parse: str, scale: tuple[Any, Any] | None = None
+) -> str:
+    """Why a present value cannot be read, e.g. "nps_score '7.5' is not a whole number 0-10"."""
+    what = _PARSE_WORDS[parse]
+    if parse in ("integer", "double") and scale is not None:
+        low, high = (int(v) if isinstance(v, float) and v.is_integer() else v for v in scale)
+        return f"{column} {value!r} is not {what} {low}-{high}"
+    return f"{column} {value!r} cannot be read as {what}"
+
+
 def _gx_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
@@ -182,9 +251,10 @@ def run_suite(
     parse: dict[str, str] = suite_json.get("meta", {}).get("parse", {})
     present = set(_table_columns(con, raw_table))
     wanted = {c: needed for c, needed in _suite_columns(suite_json).items() if c in present}
+    separator = _quote(DECIMAL_SEPARATOR_COLUMN) if DECIMAL_SEPARATOR_COLUMN in present else None
     select_list = ", ".join(
         [
-            _select_expression(c, parse.get(c)) if needed else f"null as {_quote(c)}"
+            _select_expression(c, parse.get(c), separator) if needed else f"null as {_quote(c)}"
             for c, needed in wanted.items()
         ]
         + [_quote(c) for c in LINEAGE_COLUMNS if c in present]
@@ -240,6 +310,7 @@ def run_suite(
                 reason=reason,
                 unexpected_count=int(outcome.result.get("unexpected_count") or 0),
                 rows=rows,
+                scale=_scale(expectation_json),
             )
         )
     _attach_original_values(con, raw_table, failures, parse)
@@ -259,6 +330,11 @@ def _attach_original_values(
     parse: dict[str, str],
 ) -> None:
     """Put the value as exported (and whether it could be read at all) on each failed row."""
+    separator = (
+        f"t.{_quote(DECIMAL_SEPARATOR_COLUMN)}"
+        if DECIMAL_SEPARATOR_COLUMN in _table_columns(con, raw_table)
+        else None
+    )
     for failure in failures:
         if not failure.rows or failure.column is None:
             continue
@@ -267,7 +343,7 @@ def _attach_original_values(
         con.executemany("insert into _failed_keys values (?, ?)", keys)
         column = _quote(failure.column)
         kind = parse.get(failure.column)
-        readable = _PARSERS[kind].format(c=f"t.{column}") if kind else "true"
+        readable = parsed_sql(f"t.{column}", kind, separator) if kind else "true"
         found = con.execute(
             f"select t._source_file, t._source_row, t.{column}::varchar,"
             f" ({readable}) is not null, to_json(t)"
@@ -283,7 +359,7 @@ def _attach_original_values(
             row["record"] = record
             row["reason"] = failure.reason
             if kind and value is not None and not readable_ok:
-                row["reason"] = f"{failure.column} {value!r} cannot be read as {_PARSE_WORDS[kind]}"
+                row["reason"] = unreadable_reason(failure.column, value, kind, failure.scale)
             elif value is not None:
                 row["reason"] = f"{failure.reason}, found {value!r}"
         con.execute("drop table _failed_keys")

@@ -30,8 +30,10 @@ _WATCHED_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside this Python (the venv's), whether or not the venv is active."""
-    return str(Path(sys.executable).with_name("dbt"))
+    """The dbt Dagster starts: ``cjm-dbt`` (dbt that dies with its parent, see
+    orchestration/dbt_child.py) installed beside this Python, else the venv's plain dbt."""
+    wrapper = Path(sys.executable).with_name("cjm-dbt")
+    return str(wrapper if wrapper.exists() else Path(sys.executable).with_name("dbt"))
 
 
 def make_project() -> DbtProject:
@@ -114,6 +116,18 @@ def _warehouse_env(warehouse: WarehouseResource) -> Iterator[None]:
             os.environ["CJM_WAREHOUSE"] = previous
 
 
+def warnings_block() -> bool:
+    """CJM_WARNINGS_BLOCK=true: dbt tests that normally warn fail the run instead."""
+    return os.environ.get("CJM_WARNINGS_BLOCK", "").strip().lower() in ("1", "true", "yes")
+
+
+def build_args() -> list[str]:
+    """The dbt command of the main job."""
+    if warnings_block():
+        return ["build", "--vars", '{"cjm_warning_severity": "error"}']
+    return ["build"]
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     ensure_manifest(project)
 
@@ -128,6 +142,6 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     ):
         """``dbt build``: seeds, staging, intermediate and marts models and all their tests."""
         with _warehouse_env(warehouse):
-            yield from dbt.cli(["build"], context=context).stream()
+            yield from dbt.cli(build_args(), context=context).stream()
 
     return journey_dbt_models

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -40,3 +41,28 @@ def test_sqlfluff_lint_is_clean(repo_root):
         check=False,
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
+
+
+def test_warnings_become_errors_with_cjm_warnings_block(repo_root, tmp_path, monkeypatch):
+    """CJM_WARNINGS_BLOCK=true: `cjm run` passes a dbt var that turns every warn-only test into
+    an error-level test, so that such a test stops the run before publishing."""
+    from orchestration.transform import build_args
+
+    monkeypatch.setenv("CJM_WARNINGS_BLOCK", "true")
+    args = build_args()
+    assert args[0] == "build"
+    completed = subprocess.run(
+        [str(BIN / "dbt"), "ls", *args[1:], "--resource-type", "test", "--output", "json",
+         "--output-keys", "name config", "--target-path", str(tmp_path / "target"), "-q"],
+        cwd=repo_root / "dbt_project",
+        env={**os.environ, "CJM_WAREHOUSE": str(tmp_path / "unused.duckdb")},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    tests = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
+    # a contact whose account is not in the export only warns by default (staging/crm YAML)
+    warn_only = [t for t in tests if t["name"].startswith("relationships_stg_crm__contacts_acc")]
+    assert warn_only, [t["name"] for t in tests if t["name"].startswith("relationships_")]
+    assert {t["config"]["severity"].lower() for t in warn_only} == {"error"}
+    monkeypatch.delenv("CJM_WARNINGS_BLOCK")
+    assert build_args() == ["build"]

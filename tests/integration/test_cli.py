@@ -28,7 +28,7 @@ def restore_environment():
     os.environ.update(saved)
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["generate"], ["status"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["generate"], ["status"], ["accept"], ["forget"]])
 def test_every_command_has_help(command):
     completed = subprocess.run(
         [CJM, *command, "--help"], capture_output=True, text=True, check=False
@@ -75,7 +75,7 @@ def test_generate_then_run_then_status(tmp_path, monkeypatch, capsys):
 
     assert cli.main(["status", "--warehouse", str(warehouse)]) == 0
     out = capsys.readouterr().out
-    assert "Load ledger" in out and "web/events_" in out
+    assert "Files (latest delivery" in out and "web/events_" in out
 
 
 def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
@@ -91,6 +91,16 @@ def test_run_says_who_holds_a_locked_warehouse(tmp_path, capsys):
     duckdb.connect(str(warehouse)).close()
     with duckdb_file_held_by_another_process(warehouse) as pid:
         code = cli.main(["run", "--landing", str(tmp_path), "--warehouse", str(warehouse)])
-    assert code == cli.EXIT_RUN_FAILED
+    assert code == cli.EXIT_BUSY
     err = capsys.readouterr().err
     assert "open in another process" in err and f"PID {pid}" in err
+
+
+def test_run_says_when_the_warehouse_cannot_be_written(tmp_path, capsys):
+    # /sys refuses new files even to root: the same error a read-only warehouse folder gives
+    code = cli.main(["run", "--landing", str(tmp_path), "--warehouse", "/sys/cjm.duckdb"])
+    assert code == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "cannot write the warehouse /sys/cjm.duckdb (Permission denied)" in err
+    assert "write-ahead log" in err and "Nothing was loaded" in err
+    assert "quarantine" not in err

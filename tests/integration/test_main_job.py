@@ -7,6 +7,7 @@ import shutil
 import dagster as dg
 import pytest
 
+from orchestration.ingestion import RAW_TABLES
 from tests.conftest import SAMPLE_LANDING
 from tests.integration.conftest import run_job
 
@@ -33,8 +34,10 @@ def test_job_succeeds_and_every_check_passes(sample_run):
     assert failed == []
     check_names = {e.check_name for e in evaluations}
     gx_checks = {n for n in check_names if n.startswith("gx_")}
-    assert len(gx_checks) == 7, gx_checks
-    assert len(check_names - gx_checks) > 20, "dbt tests should run as asset checks"
+    assert gx_checks == {f"gx_{table}" for table in RAW_TABLES}
+    delivery_checks = {n for n in check_names if n.startswith("deliveries_")}
+    assert delivery_checks == {f"deliveries_{table}" for table in RAW_TABLES}
+    assert len(check_names - gx_checks - delivery_checks) > 20, "dbt tests run as asset checks"
 
 
 def test_every_mart_is_published(sample_run):

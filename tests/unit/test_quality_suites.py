@@ -31,10 +31,11 @@ def con(tmp_path):
         "create table raw.survey_responses (response_id varchar, nps_score varchar,"
         " csat_score varchar, recorded_at_local varchar, started_at_local varchar,"
         " ended_at_local varchar, source_timezone varchar, _source_file varchar,"
-        " _source_row bigint)"
+        " _source_row bigint, progress varchar)"
     )
     connection.executemany(
-        "insert into raw.survey_responses values (?, ?, null, ?, ?, ?, 'UTC', 'survey/s.csv', ?)",
+        "insert into raw.survey_responses"
+        " values (?, ?, null, ?, ?, ?, 'UTC', 'survey/s.csv', ?, '100')",
         [(r, n, t, t, t, row) for r, n, t, row in SURVEY_ROWS],
     )
     yield connection

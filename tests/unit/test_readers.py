@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gzip
 import json
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.ingestion import RAW_TABLES, IngestSettings, ingest_raw_table
+from orchestration.ingestion.pii import pii_hash
 from orchestration.ingestion.readers import RefusedFormat
 from orchestration.ingestion.readers.qualtrics import find_nps_column, find_time_zone
 from orchestration.ingestion.schema import GA4_EVENT_COLUMNS, LINEAGE_COLUMNS
@@ -57,10 +60,16 @@ def quarantine(con: duckdb.DuckDBPyConnection, source_file: str) -> list[dict]:
             "shared_samples/survey/qualtrics_2016_insights_comments.csv",
             "qualtrics_insights_2016_csv",
         ),
+        ("qualtrics/same_response_current.csv", "qualtrics_csv"),
+        ("qualtrics/same_response_legacy.csv", "qualtrics_legacy_csv"),
+        ("qualtrics/same_response_insights_2016.csv", "qualtrics_insights_2016_csv"),
+        ("surveymonkey/customer_feedback.csv", "surveymonkey_csv"),
         ("salesforce/Account.csv", "salesforce_csv"),
         ("salesforce/Contact.csv", "salesforce_csv"),
         ("salesforce/Case.csv", "salesforce_csv"),
         ("ga4/events_20231215.json", "ga4_ndjson"),
+        ("ga4/events_20231217.parquet", "ga4_parquet"),
+        ("snowplow/enriched_events.tsv", "snowplow_tsv"),
     ],
 )
 def test_exactly_one_reader_claims_each_fixture(fixture: str, expected: str) -> None:
@@ -92,9 +101,11 @@ def test_sniff_csv_detects_semicolons_and_utf16() -> None:
     assert semicolon is not None and semicolon.delimiter == ";"
     assert semicolon.records[1] == ["001", "Müller; Söhne"]
     utf16 = sniff_csv('"Id","Name"\r\n"001","Ä"\r\n'.encode("utf-16"))
-    assert utf16 is not None and utf16.duckdb_encoding == "utf-16"
+    assert utf16 is not None and utf16.encoding == "UTF-16LE" and utf16.needs_conversion
     assert utf16.records == [["Id", "Name"], ["001", "Ä"]]
-    assert sniff_csv("Id,Name\r\n001,Müller\r\n".encode("cp1252")) is None
+    cp1252 = sniff_csv("Id,Name\r\n001,Müller\r\n".encode("cp1252"))  # German Excel
+    assert cp1252 is not None and cp1252.encoding == "Windows-1252"
+    assert cp1252.records == [["Id", "Name"], ["001", "Müller"]]
 
 
 def test_nps_column_found_by_companion_or_configuration() -> None:
@@ -147,7 +158,8 @@ def test_qualtrics_export_is_normalised_to_survey_responses(con, tmp_path: Path)
         "ended_at_local": "2023-12-15 09:03:10",
         "recorded_at_local": "2023-12-15 09:03:11",
         "source_timezone": "America/Denver",
-        "recipient_email": "anna.mueller@example.com",
+        # personal data: raw holds its salted hash, pii.survey_responses the address
+        "recipient_email": pii_hash("anna.mueller@example.com", os.environ["CJM_PII_SALT"]),
         "external_reference": "0035g00000AbCdEAAZ",
         "user_language": "DE",
         "distribution_channel": "email",
@@ -198,7 +210,8 @@ def test_qualtrics_default_time_zone_and_configured_csat(con, tmp_path: Path) ->
     settings = IngestSettings(survey_timezone="Europe/Berlin", csat_questions=("CSAT", "Q4"))
     [result] = ingest_raw_table(con, landing, "survey_responses", settings).files
     assert result.status == "loaded"
-    assert "names no time zone" in result.message and "Europe/Berlin" in result.message
+    notes = " ".join(result.notes)  # reader notes are kept apart from the message
+    assert "names no time zone" in notes and "Europe/Berlin" in notes
     loaded = rows(con, "SELECT * FROM raw.survey_responses ORDER BY _source_row")
     assert [r["source_timezone"] for r in loaded] == ["Europe/Berlin", "Europe/Berlin"]
     assert [(r["response_status"], r["is_finished"]) for r in loaded] == [("0", "1"), ("1", "1")]
@@ -216,7 +229,7 @@ def test_qualtrics_nps_question_from_configuration(con, tmp_path: Path) -> None:
     text = text.replace("Q1_NPS_GROUP", "Q1_GROUP_CODE", 1)  # no companion any more
     landing = make_landing(tmp_path, {"survey/no_companion.csv": text})
     [result] = ingest_raw_table(con, landing, "survey_responses").files
-    assert "No NPS question found" in result.message
+    assert "No NPS question found" in " ".join(result.notes)
     assert con.execute("SELECT count(nps_score) FROM raw.survey_responses").fetchall() == [(0,)]
 
     (landing / "survey/no_companion.csv").write_text(text + "\n", encoding="utf-8")  # new bytes
@@ -236,30 +249,30 @@ def test_qualtrics_unknown_time_zone_falls_back_to_default(con, tmp_path: Path) 
     [result] = ingest_raw_table(
         con, landing, "survey_responses", IngestSettings(survey_timezone="UTC")
     ).files
-    assert "Mars/Olympus_Mons" in result.message
+    assert "Mars/Olympus_Mons" in " ".join(result.notes)
     assert con.execute("SELECT DISTINCT source_timezone FROM raw.survey_responses").fetchall() == [
         ("UTC",)
     ]
 
 
-def test_real_legacy_qualtrics_samples_are_refused_with_advice(con, tmp_path: Path) -> None:
+def test_real_legacy_qualtrics_samples_load(con, tmp_path: Path) -> None:
+    """The real legacy and 2016 "Insights" samples load every response (details in
+    tests/unit/test_survey_formats.py)."""
     samples = FIXTURES / "shared_samples/survey"
     landing = make_landing(tmp_path, {f"survey/{p.name}": p for p in sorted(samples.glob("*.csv"))})
     report = ingest_raw_table(con, landing, "survey_responses")
     assert [(f.source_file, f.status, f.source_format) for f in report.files] == [
-        ("survey/qualtrics_2016_insights_comments.csv", "failed", "qualtrics_insights_2016_csv"),
-        ("survey/qualtrics_legacy_v1v10.csv", "failed", "qualtrics_legacy_csv"),
+        ("survey/qualtrics_2016_insights_comments.csv", "loaded", "qualtrics_insights_2016_csv"),
+        ("survey/qualtrics_legacy_v1v10.csv", "loaded", "qualtrics_legacy_csv"),
     ]
-    for result in report.files:
-        assert result.source_file in result.message
-        assert "not supported yet" in result.message
-        assert "Export Data" in result.message  # says what to do
     ledger = rows(con, "SELECT * FROM ops.load_ledger ORDER BY source_file")
     assert [(r["status"], r["rows_read"], r["rows_loaded"]) for r in ledger] == [
-        ("failed", 0, 0),
-        ("failed", 0, 0),
+        ("loaded", 10, 10),
+        ("loaded", 5, 5),
     ]
-    assert con.execute("SELECT count(*) FROM raw.survey_responses").fetchall() == [(0,)]
+    assert con.execute(
+        "SELECT source_format, count(*) FROM raw.survey_responses GROUP BY 1 ORDER BY 1"
+    ).fetchall() == [("qualtrics_insights_2016_csv", 10), ("qualtrics_legacy_csv", 5)]
 
 
 # --- Salesforce ------------------------------------------------------------------------------
@@ -273,8 +286,10 @@ def test_salesforce_data_loader_upper_case_headers(con, tmp_path: Path) -> None:
     # the standard fields the warehouse reads come first, then the file's other fields
     assert columns == LINEAGE + [
         "id",
+        "_decimal_separator",
         "name",
         "createddate",
+        "isdeleted",  # NULL: this export has no IsDeleted field
         "industry",
         "billingcity",
         "annualrevenue",
@@ -293,10 +308,14 @@ def test_salesforce_camel_case_headers_and_missing_id(con, tmp_path: Path) -> No
     landing = make_landing(tmp_path, {"crm/Contact.csv": FIXTURES / "salesforce/Contact.csv"})
     [result] = ingest_raw_table(con, landing, "crm_contacts").files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 3, 1)
-    loaded = rows(con, "SELECT id, email, createddate FROM raw.crm_contacts ORDER BY _source_row")
+    loaded = rows(
+        con,
+        "SELECT id, p.email, createddate FROM raw.crm_contacts"
+        " LEFT JOIN pii.crm_contacts p USING (_load_id, _source_row) ORDER BY _source_row",
+    )
     assert loaded[1] == {
         "id": "0035g00000AbCdFAAZ",
-        "email": " Anna.Mueller@Example.com ",  # kept exactly as exported
+        "email": " Anna.Mueller@Example.com ",  # kept exactly as exported (in pii)
         "createddate": "2023-05-06T09:00:00.000+0000",
     }
     assert loaded[2]["id"] == "0035g00000ZzZzZ"
@@ -356,9 +375,10 @@ def test_salesforce_utf16_and_semicolon_exports_load(con, tmp_path: Path) -> Non
     ingest_raw_table(con, landing, "crm_accounts")
     ingest_raw_table(con, landing, "crm_contacts")
     assert con.execute("SELECT id, name FROM raw.crm_accounts").fetchall() == [("001A", "Müller")]
-    assert con.execute("SELECT id, email FROM raw.crm_contacts").fetchall() == [
-        ("003A", "a;b@x.de")
-    ]
+    assert con.execute(
+        "SELECT id, p.email FROM raw.crm_contacts"
+        " JOIN pii.crm_contacts p USING (_load_id, _source_row)"
+    ).fetchall() == [("003A", "a;b@x.de")]
 
 
 # --- GA4 -------------------------------------------------------------------------------------
@@ -370,7 +390,7 @@ def test_ga4_both_null_styles_and_int64_forms_load_identically(con, tmp_path: Pa
     )
     [result] = ingest_raw_table(con, landing, "web_events").files
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (7, 5, 2)
-    assert "1 empty line(s) ignored" in result.message
+    assert "1 empty line(s) ignored." in result.notes
     data_columns = ", ".join(f'"{name}"' for name, _ in GA4_EVENT_COLUMNS)
     by_line = {
         r[0]: r[1:]
@@ -513,5 +533,8 @@ def test_ga4_which_lines_load_is_decided_as_before_on_json_edge_cases(con, tmp_p
 
 def test_refused_formats_are_not_counted_as_accepted() -> None:
     survey = RAW_TABLES["survey_responses"]
-    assert len(survey.accepted_formats) == 1
-    assert any(isinstance(r, RefusedFormat) for r in survey.readers)
+    accepted = [r.label for r in survey.readers]
+    assert survey.accepted_formats == accepted and len(accepted) == 4  # Qualtrics x3, SurveyMonkey
+    refused = RefusedFormat("x_csv", "X export", "Export it as Y.", lambda head: False)
+    with_refused = dataclasses.replace(survey, readers=(*survey.readers, refused))
+    assert with_refused.accepted_formats == accepted

@@ -4,43 +4,77 @@
     default. All results are TIMESTAMP values in UTC without a time zone.
 -#}
 
-{#- Microseconds since the Unix epoch (GA4 `event_timestamp`, text or integer) to UTC. -#}
+{#-
+    Microseconds since the Unix epoch (GA4 `event_timestamp`, text or integer) to UTC; NULL
+    when the value is not a whole number (strict_casts.sql) or lies beyond the timestamp range.
+-#}
 {% macro epoch_microseconds_to_timestamp(column) -%}
     {{ return(adapter.dispatch('epoch_microseconds_to_timestamp', 'customer_journey')(column)) }}
 {%- endmacro %}
 
 {% macro default__epoch_microseconds_to_timestamp(column) -%}
-    make_timestamp(cast({{ column }} as bigint))
+    try(make_timestamp({{ text_to_integer(column, 'bigint') }}))
 {%- endmacro %}
 
 
-{#- Local wall-clock time (TIMESTAMP) in the IANA zone `time_zone` (column or literal) to UTC. -#}
+{#-
+    Local wall-clock time ('YYYY-MM-DD[ HH:MM[:SS[.f]]]', text or TIMESTAMP) in the IANA zone
+    `time_zone` (column or literal) to UTC. A value that names its own offset ('Z', '+0000',
+    '+01:00') is converted with that offset instead; anything else gives NULL (strict_casts.sql).
+-#}
 {% macro local_to_utc_timestamp(column, time_zone) -%}
     {{ return(adapter.dispatch('local_to_utc_timestamp', 'customer_journey')(column, time_zone)) }}
 {%- endmacro %}
 
 {% macro default__local_to_utc_timestamp(column, time_zone) -%}
-    timezone('UTC', timezone({{ time_zone }}, cast({{ column }} as timestamp)))
+    case
+        when regexp_full_match(
+            {{ trimmed_text(column) }},
+            '{{ strict_pattern("datetime") ~ strict_pattern("zone") }}'
+        )
+            then timezone('UTC', try_cast({{ trimmed_text(column) }} as timestamptz))
+        when regexp_full_match({{ trimmed_text(column) }}, '{{ strict_pattern("datetime") }}')
+            then timezone(
+                'UTC', timezone({{ time_zone }}, try_cast({{ trimmed_text(column) }} as timestamp))
+            )
+    end
 {%- endmacro %}
 
 
-{#- ISO 8601 text with an offset or `Z` (Salesforce `2006-06-15T20:47:07.000Z`) to UTC. -#}
+{#-
+    ISO 8601 text with an offset or `Z` (Salesforce `2006-06-15T20:47:07.000Z`, `+0000`) to
+    UTC; without an offset the value is taken as UTC. Anything else gives NULL (strict_casts.sql).
+-#}
 {% macro iso_timestamp_to_utc(column) -%}
     {{ return(adapter.dispatch('iso_timestamp_to_utc', 'customer_journey')(column)) }}
 {%- endmacro %}
 
 {% macro default__iso_timestamp_to_utc(column) -%}
-    timezone('UTC', cast({{ column }} as timestamptz))
+    case
+        when regexp_full_match(
+            {{ trimmed_text(column) }},
+            '{{ strict_pattern("datetime") ~ "(" ~ strict_pattern("zone") ~ ")?" }}'
+        )
+            then timezone('UTC', try_cast({{ trimmed_text(column) }} as timestamptz))
+    end
 {%- endmacro %}
 
 
-{#- Date text in a strftime `format` (GA4 `event_date` is '%Y%m%d') to DATE. -#}
+{#-
+    Date text in a strftime `format` (GA4 `event_date` is '%Y%m%d') to DATE; NULL unless the
+    whole text has exactly that shape (%Y four digits, %m and %d two) and is a real date.
+-#}
 {% macro parse_date(column, format) -%}
     {{ return(adapter.dispatch('parse_date', 'customer_journey')(column, format)) }}
 {%- endmacro %}
 
 {% macro default__parse_date(column, format) -%}
-    cast(strptime({{ column }}, '{{ format }}') as date)
+    {%- set shape = format | replace('%Y', '[0-9]{4}') | replace('%m', '[0-9]{2}')
+        | replace('%d', '[0-9]{2}') -%}
+    case
+        when regexp_full_match({{ trimmed_text(column) }}, '{{ shape }}')
+            then cast(try_strptime({{ trimmed_text(column) }}, '{{ format }}') as date)
+    end
 {%- endmacro %}
 
 

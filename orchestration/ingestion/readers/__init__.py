@@ -1,26 +1,31 @@
 """Export format readers. Adding a format = one reader class + its tests + one line in specs."""
 
 from .base import FormatError, ReadContext, Reader, ReadResult, RefusedFormat, TempScope
-from .ga4 import Ga4NdjsonReader
+from .ga4 import Ga4NdjsonReader, Ga4ParquetReader
+from .hubspot import HubSpotCsvReader
 from .qualtrics import (
-    QUALTRICS_INSIGHTS_2016,
-    QUALTRICS_LEGACY_V1V10,
-    SURVEYMONKEY_CSV,
     QualtricsCsvReader,
+    QualtricsInsights2016CsvReader,
+    QualtricsLegacyCsvReader,
 )
 from .salesforce import SalesforceCsvReader
+from .snowplow import SnowplowTsvReader
+from .surveymonkey import SurveyMonkeyCsvReader
 
 __all__ = [
-    "QUALTRICS_INSIGHTS_2016",
-    "QUALTRICS_LEGACY_V1V10",
-    "SURVEYMONKEY_CSV",
     "FormatError",
     "Ga4NdjsonReader",
+    "Ga4ParquetReader",
+    "HubSpotCsvReader",
     "QualtricsCsvReader",
+    "QualtricsInsights2016CsvReader",
+    "QualtricsLegacyCsvReader",
     "ReadContext",
     "ReadResult",
     "Reader",
     "RefusedFormat",
     "SalesforceCsvReader",
+    "SnowplowTsvReader",
+    "SurveyMonkeyCsvReader",
     "TempScope",
 ]

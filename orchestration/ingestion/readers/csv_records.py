@@ -10,19 +10,32 @@ numbers that are neither rejected nor empty, in order.
 One gap of DuckDB's reader is closed with a counting pass in Python (``scan_csv``): empty
 values beyond the header's width are dropped silently (``a,b,,`` loads as ``a,b``), so a record
 with an unquoted delimiter and empty trailing values would load shifted. Such records are
-quarantined as well.
+quarantined as well, and so are records holding a NUL character.
+
+Files DuckDB cannot read as they are get a UTF-8 copy first (``textfile.convert_to_utf8``, in a
+temp folder removed right after loading): Windows-1252 (German Excel, Salesforce Data Loader's
+default), UTF-16 (DuckDB reads little-endian only and fails on emoji), and files mixing CRLF and
+LF record ends (DuckDB's reader takes one line end per file). The copy has the same records, so
+row numbers do not change; a note says what was converted. DuckDB reads gzipped files directly.
+
+Decimal commas (German Excel writes ``500000,0``) stay as exported in raw: ``decimal_separator``
+finds a file's decimal separator from the values of its numeric columns, and readers store it in
+the ``_decimal_separator`` column for staging (macro ``decimal_text``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from ..schema import quote_ident, sql_literal
-from ..textfile import CsvHead, scan_csv
-from .base import TempScope
+from ..textfile import CsvHead, CsvScan, EncodingError, convert_to_utf8, is_gzip, scan_csv
+from .base import FormatError, TempScope
 
 _AGAIN = " Fix the record in the export or export the file again, then deliver it again."
 
@@ -41,6 +54,8 @@ class CsvRecords:
     rejects: str
     header: list[str]
     notes: list[str] = field(default_factory=list)
+    encoding: str = "UTF-8"  # the file's own encoding (textfile.UTF8, WINDOWS_1252, ...)
+    converted: bool = False  # DuckDB read a UTF-8 copy (see the module docstring)
 
 
 def _reason_sql(header: list[str], encoding: str) -> tuple[str, str]:
@@ -63,7 +78,9 @@ def _reason_sql(header: list[str], encoding: str) -> tuple[str, str]:
             || coalesce({header_name}, '?') || '"; a quote inside a quoted value must be '
             || 'doubled ("").{_AGAIN}'
         WHEN 'INVALID ENCODING' THEN 'The record holds bytes that are not valid {encoding} '
-            || 'text. Export the file again as UTF-8, then deliver it again.'
+            || 'text (the first MiB of the file was, so the file was read as {encoding}; a '
+            || 'file edited in Excel may mix encodings). Export the file again as UTF-8, then '
+            || 'deliver it again.'
         WHEN 'LINE SIZE OVER MAXIMUM' THEN 'The record is longer than DuckDB''s maximum line '
             || 'size; a quote is probably left open so that following lines were swallowed.'
             || '{_AGAIN}'
@@ -72,40 +89,88 @@ def _reason_sql(header: list[str], encoding: str) -> tuple[str, str]:
     return column_expr, reason_expr
 
 
-def load_csv_records(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    head: CsvHead,
-    scope: TempScope,
-) -> CsvRecords:
-    """Read every record of ``path`` into temp objects of ``scope``; see CsvRecords."""
-    header = head.header
-    n = len(header)
+def _temp_folder(con: duckdb.DuckDBPyConnection) -> str | None:
+    """DuckDB's own temp folder when it exists (beside the warehouse), else the system's."""
+    setting = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    folder = Path(setting) if setting else None
+    return str(folder) if folder and folder.is_absolute() and folder.is_dir() else None
+
+
+@contextlib.contextmanager
+def _duckdb_readable(
+    con: duckdb.DuckDBPyConnection, path: Path, head: CsvHead, mixed_ends: bool
+) -> Iterator[tuple[Path, str, str]]:
+    """(file, encoding, compression) for read_csv: the file itself or a temp UTF-8 copy."""
+    if not head.needs_conversion and not mixed_ends:
+        yield path, head.duckdb_encoding, "gzip" if is_gzip(path) else "none"
+        return
+    with tempfile.TemporaryDirectory(prefix="cjm_csv_", dir=_temp_folder(con)) as folder:
+        copy = Path(folder) / "utf8.csv"
+        try:
+            convert_to_utf8(path, head.python_encoding, copy, record_ends_to_lf=mixed_ends)
+        except EncodingError as err:
+            raise FormatError(str(err)) from err
+        yield copy, "utf-8", "none"
+
+
+def _dialect_notes(head: CsvHead, checked: CsvScan | None) -> list[str]:
+    notes = []
+    if head.needs_conversion:
+        notes.append(
+            f"The file was converted from {head.encoding} to UTF-8 for loading; values are "
+            "unchanged."
+        )
+    if checked is not None and checked.mixed_line_ends:
+        notes.append(
+            f"The file has mixed CRLF and LF line ends ({checked.crlf_ends} records end in CRLF, "
+            f"{checked.lf_ends} in LF); all were read as record ends, line breaks inside quoted "
+            "values are kept as they are."
+        )
+    return notes
+
+
+def _read_with_duckdb(
+    con: duckdb.DuckDBPyConnection, path: Path, head: CsvHead, scope: TempScope, mixed_ends: bool
+) -> tuple[str, str]:
+    """Temp tables (records, DuckDB's rejects) of every record, every value VARCHAR."""
+    n = len(head.header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
     raw = scope.table("csv")
     rejects_raw = scope.table("csv_rejects_raw")
     scan = scope.table("csv_rejects_scan")
-    con.execute(
-        f"""CREATE TEMP TABLE {quote_ident(raw)} AS
-        SELECT * FROM read_csv(
-            {sql_literal(str(path))},
-            columns = {columns},
-            header = false,
-            auto_detect = false,
-            delim = {sql_literal(head.delimiter)},
-            quote = '"',
-            escape = '"',
-            encoding = {sql_literal(head.duckdb_encoding)},
-            strict_mode = true,
-            null_padding = false,
-            store_rejects = true,
-            rejects_table = {sql_literal(rejects_raw)},
-            rejects_scan = {sql_literal(scan)}
-        )"""
-    ).fetchall()
+    with _duckdb_readable(con, path, head, mixed_ends) as (source, encoding, compression):
+        con.execute(
+            f"""CREATE TEMP TABLE {quote_ident(raw)} AS
+            SELECT * FROM read_csv(
+                {sql_literal(str(source))},
+                columns = {columns},
+                header = false,
+                auto_detect = false,
+                delim = {sql_literal(head.delimiter)},
+                quote = '"',
+                escape = '"',
+                encoding = {sql_literal(encoding)},
+                compression = {sql_literal(compression)},
+                strict_mode = true,
+                null_padding = false,
+                store_rejects = true,
+                rejects_table = {sql_literal(rejects_raw)},
+                rejects_scan = {sql_literal(scan)}
+            )"""
+        ).fetchall()
+    return raw, rejects_raw
 
+
+def _first_error_per_record(
+    con: duckdb.DuckDBPyConnection,
+    scope: TempScope,
+    rejects_raw: str,
+    header: list[str],
+    encoding: str,
+) -> str:
+    """A temp table with one row per rejected record: its number, column, reason and text."""
     rejects = scope.table("csv_rejects")
-    column_expr, reason_expr = _reason_sql(header, head.duckdb_encoding)
+    column_expr, reason_expr = _reason_sql(header, encoding)
     # DuckDB can report several errors for one record; keep the first (by byte position).
     con.execute(
         f"""CREATE TEMP TABLE {quote_ident(rejects)} AS
@@ -120,13 +185,35 @@ def load_csv_records(
         )
         WHERE rn = 1"""
     ).fetchall()
+    return rejects
+
+
+def load_csv_records(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    head: CsvHead,
+    scope: TempScope,
+) -> CsvRecords:
+    """Read every record of ``path`` into temp objects of ``scope``; see CsvRecords.
+
+    Raises FormatError when the file is not valid text in its encoding (a byte Windows-1252
+    does not define).
+    """
+    header = head.header
+    n = len(header)
+    try:
+        checked = scan_csv(path, head.python_encoding, head.delimiter, n)
+    except EncodingError as err:
+        raise FormatError(str(err)) from err
+    mixed_ends = checked is not None and checked.mixed_line_ends
+    notes = _dialect_notes(head, checked)
+    raw, rejects_raw = _read_with_duckdb(con, path, head, scope, mixed_ends)
+    rejects = _first_error_per_record(con, scope, rejects_raw, header, head.encoding)
     good = con.execute(f"SELECT count(*) FROM {quote_ident(raw)}").fetchall()[0][0]
     rejected = {
         int(r[0]) for r in con.execute(f"SELECT source_row FROM {quote_ident(rejects)}").fetchall()
     }
 
-    notes: list[str] = []
-    checked = scan_csv(path, head.python_encoding, head.delimiter, n)
     if checked is None:
         notes.append(
             "Could not cross-check the number of values per record (a value is longer than "
@@ -136,41 +223,78 @@ def load_csv_records(
     elif checked.records - len(checked.empty) != good + len(rejected):
         notes.append(
             f"DuckDB and Python's csv module split the file into different records ("
-            f"{good + len(rejected)} vs {checked.records - len(checked.empty)}); mixed CRLF and "
-            "LF line ends or quoting errors are the usual cause. Quarantined rows show where; "
-            "export the file again if many rows are affected."
+            f"{good + len(rejected)} vs {checked.records - len(checked.empty)}); quoting errors "
+            "are the usual cause. Quarantined rows show where; export the file again if many "
+            "rows are affected."
         )
         checked = None  # trust DuckDB's record boundaries only
     empty = checked.empty if checked else []
     numbered = number_rows(con, scope, raw, sorted(rejected | set(empty)))
 
-    shifted = [w for w in (checked.wrong_width if checked else []) if w[0] not in rejected]
-    shifted_table = scope.table("csv_shifted")
+    flagged = _flagged_records(checked, rejected, n)
+    flagged_table = scope.table("csv_flagged")
     con.execute(
-        f"""CREATE TEMP TABLE {quote_ident(shifted_table)}
+        f"""CREATE TEMP TABLE {quote_ident(flagged_table)}
         (source_row BIGINT, column_name VARCHAR, reason VARCHAR, record VARCHAR)"""
     ).fetchall()
-    if shifted:
+    if flagged:
         con.execute(
-            f"""INSERT INTO {quote_ident(shifted_table)}
-            SELECT unnest(CAST(? AS BIGINT[])), NULL,
-                   'The record has ' || unnest(CAST(? AS BIGINT[])) || ' values but the header '
-                   || 'has {n} columns; a value probably holds the delimiter without being '
-                   || 'quoted, which would shift the values after it.{_AGAIN}',
-                   unnest(CAST(? AS VARCHAR[]))""",
-            [[w[0] for w in shifted], [w[1] for w in shifted], [w[2] for w in shifted]],
+            f"""INSERT INTO {quote_ident(flagged_table)}
+            SELECT f.source_row, NULL, f.reason,
+                   coalesce(f.record, {record_text_sql(n, head.delimiter)})
+            FROM (SELECT unnest(CAST(? AS BIGINT[])) AS source_row,
+                         unnest(CAST(? AS VARCHAR[])) AS reason,
+                         unnest(CAST(? AS VARCHAR[])) AS record) AS f
+            LEFT JOIN {quote_ident(numbered)} AS r ON r._source_row = f.source_row""",
+            [[f[0] for f in flagged], [f[1] for f in flagged], [f[2] for f in flagged]],
         ).fetchall()
         con.execute(
-            f"INSERT INTO {quote_ident(rejects)} SELECT * FROM {quote_ident(shifted_table)}"
+            f"INSERT INTO {quote_ident(rejects)} SELECT * FROM {quote_ident(flagged_table)}"
         ).fetchall()
 
     records = scope.view("records")
     con.execute(
         f"""CREATE TEMP VIEW {quote_ident(records)} AS
         SELECT * FROM {quote_ident(numbered)}
-        WHERE _source_row NOT IN (SELECT source_row FROM {quote_ident(shifted_table)})"""
+        WHERE _source_row NOT IN (SELECT source_row FROM {quote_ident(flagged_table)})"""
     ).fetchall()
-    return CsvRecords(records, rejects, header, notes)
+    return CsvRecords(
+        records,
+        rejects,
+        header,
+        notes,
+        encoding=head.encoding,
+        converted=head.needs_conversion or mixed_ends,
+    )
+
+
+_NUL_REASON = (
+    "The record holds a NUL character (byte 0), which is not text: the file was probably "
+    "damaged in transfer or partly written in another encoding (UTF-16 without a byte-order "
+    "mark)."
+)
+
+
+def _flagged_records(
+    checked: CsvScan | None, rejected: set[int], n: int
+) -> list[tuple[int, str, str | None]]:
+    """(row, reason, record text or None) of records DuckDB read but that must not load."""
+    if checked is None:
+        return []
+    out: list[tuple[int, str, str | None]] = []
+    for number, values, text in checked.wrong_width:
+        if number not in rejected:
+            reason = (
+                f"The record has {values} values but the header has {n} columns; a value "
+                "probably holds the delimiter without being quoted, which would shift the "
+                f"values after it.{_AGAIN}"
+            )
+            out.append((number, reason, text))
+    flagged = {f[0] for f in out}
+    for number in checked.nul or []:
+        if number not in rejected and number not in flagged:
+            out.append((number, _NUL_REASON + _AGAIN, None))
+    return sorted(out)
 
 
 def number_rows(
@@ -226,3 +350,86 @@ def record_text_sql(n_columns: int, delimiter: str, null_as: str = "") -> str:
         for i in range(n_columns)
     ]
     return f"concat_ws({sql_literal(delimiter)}, {', '.join(quoted)})"
+
+
+# A number as German Excel writes it: decimal comma, optionally '.' between thousands.
+DECIMAL_COMMA_PATTERN = r"[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?"
+# A number as Salesforce, HubSpot and Qualtrics write it: decimal point, no grouping.
+DECIMAL_POINT_PATTERN = r"[+-]?[0-9]+(\.[0-9]+)?"
+
+
+@dataclass(frozen=True)
+class DecimalStyle:
+    """The decimal separator of a file's numbers, and a note for people when it is not '.'
+    or was assumed."""
+
+    separator: str  # '.' or ','
+    note: str | None = None
+
+
+def decimal_separator(
+    con: duckdb.DuckDBPyConnection,
+    records: CsvRecords,
+    numeric_columns: tuple[str, ...],
+    delimiter: str,
+) -> DecimalStyle:
+    """Which decimal separator the numbers in ``numeric_columns`` (header names, any letter
+    case) use, decided once per file from all their values.
+
+    ',' when some value has a decimal comma (``500000,0``, ``1.234,5``) and none a decimal
+    point; '.' otherwise. Values with a dot and exactly three digits after it (``1.500``) fit
+    both; when only such values exist, a semicolon-delimited file (German Excel) counts as ','.
+    Raw keeps every value as exported; staging reads them with the separator (``decimal_text``).
+    """
+    wanted = {c.lower() for c in numeric_columns}
+    indexes = [i for i, name in enumerate(records.header) if name.strip().lower() in wanted]
+    if not indexes:
+        return DecimalStyle(".")
+    names = ", ".join(records.header[i].strip() for i in indexes)
+    values = "[" + ", ".join(f"trim(c{i})" for i in indexes) + "]"
+    comma_form = f"regexp_full_match(v, '{DECIMAL_COMMA_PATTERN}')"
+    point_form = f"regexp_full_match(v, '{DECIMAL_POINT_PATTERN}')"
+    comma, dot, either = con.execute(
+        f"""SELECT
+            count(*) FILTER (WHERE v LIKE '%,%' AND {comma_form}),
+            count(*) FILTER (WHERE v LIKE '%.%' AND {point_form} AND NOT {comma_form}),
+            count(*) FILTER (WHERE v LIKE '%.%' AND {comma_form})
+        FROM (SELECT unnest({values}) AS v FROM {quote_ident(records.records)})"""
+    ).fetchall()[0]
+    if comma and not dot:
+        return DecimalStyle(
+            ",",
+            f"Numbers in {names} are written with a decimal comma (German Excel, e.g. "
+            "'500000,0'); raw keeps them as exported and _decimal_separator ',' tells staging "
+            "to read them as decimal numbers.",
+        )
+    if comma and dot:
+        return DecimalStyle(
+            ".",
+            f"Numbers in {names} mix decimal commas and decimal points, so the separator is "
+            "unknown; read with a decimal point, the values with a comma will be refused by "
+            "the checks. Export the file again without editing it in Excel.",
+        )
+    if either and not dot and delimiter == ";":
+        return DecimalStyle(
+            ",",
+            f"Numbers in {names} such as '1.500' could have a decimal point or a thousands "
+            "separator; as the file is semicolon-delimited (German Excel), '.' was taken as "
+            "the thousands separator (_decimal_separator ',').",
+        )
+    return DecimalStyle(".")
+
+
+def decimal_text_sql(column_sql: str, separator_sql: str = "_decimal_separator") -> str:
+    """SQL giving a raw number's text with a decimal point (the dbt macro ``decimal_text``).
+
+    For rows whose file used decimal commas (``separator_sql`` = ','), a well-formed
+    ``500000,0`` / ``1.234,5`` becomes ``500000.0`` / ``1234.5``; anything else is returned
+    unchanged, so a strict read around it refuses what is not a number. Checks that read raw
+    numbers (Great Expectations) use this so that they agree with staging.
+    """
+    return (
+        f"CASE WHEN {separator_sql} = ',' AND regexp_full_match(trim({column_sql}), "
+        f"'{DECIMAL_COMMA_PATTERN}') THEN replace(replace(trim({column_sql}), '.', ''), ',', '.') "
+        f"ELSE {column_sql} END"
+    )

@@ -2,7 +2,7 @@
 
 The header holds field API names, UPPER CASE from Data Loader and CamelCase from Data Export;
 they become lower-case column names. Every value stays text; ``""`` is NULL. A record without an
-Id is quarantined.
+Id is quarantined; a file without the Id column fails with advice.
 """
 
 from __future__ import annotations
@@ -15,17 +15,31 @@ import duckdb
 from ..schema import VARCHAR, quote_ident, sql_literal
 from ..textfile import sniff_csv
 from .base import FormatError, ReadContext, ReadResult
-from .csv_records import load_csv_records, record_text_sql
+from .csv_records import decimal_separator, load_csv_records, record_text_sql
+from .hubspot import is_hubspot_header
 
 _API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Fields every (or nearly every) Salesforce object export carries, in lower case.
+_STANDARD_FIELDS = frozenset(
+    {"createddate", "lastmodifieddate", "systemmodstamp", "isdeleted", "ownerid",
+     "createdbyid", "accountid", "contactid", "opportunityid"}
+)  # fmt: skip
+# Numeric fields whose decimal separator is recorded per file (German Excel writes 500000,0).
+NUMERIC_FIELDS = ("amount", "probability", "expectedrevenue", "annualrevenue")
 
 
 def api_names(header: list[str]) -> list[str] | None:
-    """The header as field API names, or None when it is not a Salesforce header."""
+    """The header as field API names, or None when it is not a Salesforce header.
+
+    A header without ``Id`` but with a standard Salesforce field (CreatedDate, AccountId, ...)
+    is still recognised (``read`` then says the Id field is missing); a HubSpot header
+    (``hs_object_id``, ``createdate``, ...) is not.
+    """
     names = [c.strip() for c in header]
     if not names or not all(_API_NAME.match(n) for n in names):
         return None
-    if "id" not in (n.lower() for n in names):
+    lowered = {n.lower() for n in names}
+    if not lowered & ({"id"} | _STANDARD_FIELDS) or is_hubspot_header(names):
         return None
     return names
 
@@ -58,6 +72,12 @@ class SalesforceCsvReader:
                     "again with each field once, then deliver the file again."
                 )
             seen[low] = original
+        if "id" not in lowered:
+            raise FormatError(
+                f"{ctx.source_file} has no Id column, so its records cannot be joined or "
+                "deduplicated. Export the object again with the Id field (Data Loader and "
+                "Data Export include it unless it is deselected), then deliver the file again."
+            )
 
         records = load_csv_records(con, path, head, ctx.scope)
         if con.execute(
@@ -70,6 +90,8 @@ class SalesforceCsvReader:
         id_index = lowered.index("id")
         has_id = f"nullif(trim(c{id_index}), '') IS NOT NULL"
         select_list = ", ".join(f"c{i} AS {quote_ident(low)}" for i, low in enumerate(lowered))
+        decimals = decimal_separator(con, records, NUMERIC_FIELDS, head.delimiter)
+        select_list += f", {sql_literal(decimals.separator)} AS _decimal_separator"
         rows = ctx.scope.view("rows")
         con.execute(
             f"""CREATE TEMP VIEW {quote_ident(rows)} AS
@@ -103,8 +125,8 @@ class SalesforceCsvReader:
         ).fetchall()[0][0]
         return ReadResult(
             rows=rows,
-            columns=[(low, VARCHAR) for low in lowered],
+            columns=[(low, VARCHAR) for low in lowered] + [("_decimal_separator", VARCHAR)],
             quarantine=quarantine,
             rows_read=int(rows_read),
-            notes=records.notes,
+            notes=records.notes + ([decimals.note] if decimals.note else []),
         )

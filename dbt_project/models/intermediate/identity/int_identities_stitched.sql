@@ -31,11 +31,11 @@ contact_ids as (
 emails as (
 
     select distinct
-        'email' as identity_type,
-        email as identity_value,
+        'email_sha256' as identity_type,
+        email_sha256 as identity_value,
         customer_id
     from contacts
-    where email is not null
+    where email_sha256 is not null
 
 ),
 

@@ -12,14 +12,15 @@ contacts as (
 
 ),
 
--- Each e-mail belongs to exactly one customer (contacts are merged by e-mail).
+-- Each e-mail belongs to exactly one customer (contacts are merged by e-mail). Both sides
+-- hold the salted hash that ingestion made with one normalisation rule, so they match.
 contact_emails as (
 
     select distinct
-        email,
+        email_sha256,
         customer_id
     from contacts
-    where email is not null
+    where email_sha256 is not null
 
 ),
 
@@ -39,7 +40,7 @@ final as (
     left join contacts as contacts_by_reference
         on responses.external_reference_15 = contacts_by_reference.contact_id_15
     left join contact_emails
-        on responses.recipient_email = contact_emails.email
+        on responses.recipient_email_sha256 = contact_emails.email_sha256
 
 )
 

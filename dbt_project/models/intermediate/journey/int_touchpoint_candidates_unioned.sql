@@ -33,6 +33,28 @@ contacts as (
 
 ),
 
+contact_roles as (
+
+    select * from {{ ref('stg_crm__opportunity_contact_roles') }}
+
+),
+
+-- An opportunity without ContactId takes the contact of its primary OpportunityContactRole
+-- (the latest one if an export holds several).
+primary_contact_roles as (
+
+    select
+        opportunity_id_15,
+        contact_id_15
+    from contact_roles
+    where is_primary
+    qualify row_number() over (
+        partition by opportunity_id_15
+        order by created_at desc nulls last, opportunity_contact_role_id desc
+    ) = 1
+
+),
+
 -- One row per (record, field) that a touchpoint rule can read. Record attributes repeat on
 -- every field row of the record.
 web_event_names as (
@@ -84,8 +106,12 @@ opportunity_stages as (
     from stage_changes
     left join opportunities
         on stage_changes.opportunity_id_15 = opportunities.opportunity_id_15
+    left join primary_contact_roles
+        on stage_changes.opportunity_id_15 = primary_contact_roles.opportunity_id_15
     left join contacts
-        on opportunities.contact_id_15 = contacts.contact_id_15
+        on
+            coalesce(opportunities.contact_id_15, primary_contact_roles.contact_id_15)
+            = contacts.contact_id_15
 
 ),
 

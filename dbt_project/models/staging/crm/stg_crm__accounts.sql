@@ -16,6 +16,9 @@ renamed as (
         ----------  text
         name as account_name,
 
+        ----------  booleans
+        {{ to_boolean('isdeleted') }} as is_deleted,
+
         ----------  timestamps
         {{ iso_timestamp_to_utc('createddate') }} as created_at,
 
@@ -27,6 +30,14 @@ renamed as (
 
     from source
 
+),
+
+-- One row per record: the copy loaded last (15- and 18-character ids are one record), left out
+-- when that copy says IsDeleted = true (macros/crm_records.sql).
+latest as (
+
+    {{ latest_live_copy('renamed', 'account_id_15') }}
+
 )
 
-select * from renamed
+select * from latest

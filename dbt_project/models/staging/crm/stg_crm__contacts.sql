@@ -15,9 +15,11 @@ renamed as (
         {{ salesforce_id_18('accountid') }} as account_id,
         {{ salesforce_id_15('accountid') }} as account_id_15,
 
-        ----------  text (personal data: stays in staging and intermediate, never in marts)
-        nullif(lower(trim(email)), '') as email,
-        {{ sha256("nullif(lower(trim(email)), '')") }} as email_sha256,
+        ----------  text (raw holds the salted hash of the e-mail; the address is in pii)
+        nullif(lower(trim(email)), '') as email_sha256,
+
+        ----------  booleans
+        {{ to_boolean('isdeleted') }} as is_deleted,
 
         ----------  timestamps
         {{ iso_timestamp_to_utc('createddate') }} as created_at,
@@ -30,6 +32,14 @@ renamed as (
 
     from source
 
+),
+
+-- One row per record: the copy loaded last (15- and 18-character ids are one record), left out
+-- when that copy says IsDeleted = true (macros/crm_records.sql).
+latest as (
+
+    {{ latest_live_copy('renamed', 'contact_id_15') }}
+
 )
 
-select * from renamed
+select * from latest

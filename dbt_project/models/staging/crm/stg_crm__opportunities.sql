@@ -21,13 +21,14 @@ renamed as (
         stagename as stage_name,
 
         ----------  numbers
-        cast(amount as double) as amount,
+        {{ text_to_double(decimal_text('amount')) }} as amount,
 
         ----------  booleans
         {{ to_boolean('iswon') }} as is_won,
+        {{ to_boolean('isdeleted') }} as is_deleted,
 
         ----------  dates and timestamps
-        cast(closedate as date) as close_date,
+        {{ parse_date('closedate', '%Y-%m-%d') }} as close_date,
         {{ iso_timestamp_to_utc('createddate') }} as created_at,
 
         ----------  lineage
@@ -38,6 +39,14 @@ renamed as (
 
     from source
 
+),
+
+-- One row per record: the copy loaded last (15- and 18-character ids are one record), left out
+-- when that copy says IsDeleted = true (macros/crm_records.sql).
+latest as (
+
+    {{ latest_live_copy('renamed', 'opportunity_id_15') }}
+
 )
 
-select * from renamed
+select * from latest

@@ -16,7 +16,7 @@ renamed as (
         {{ salesforce_id_15('trim(external_reference)') }} as external_reference_15,
 
         ----------  text
-        lower(trim(recipient_email)) as recipient_email,
+        nullif(lower(trim(recipient_email)), '') as recipient_email_sha256,  -- salted hash
         source_format,
         response_status,
         user_language,
@@ -28,16 +28,19 @@ renamed as (
         {{ json_extract_text('answers_json', 'touchpoint') }} as embedded_touchpoint,
         source_timezone,
 
-        ----------  numbers
-        cast(progress as integer) as progress_percent,
-        cast(nps_score as integer) as nps_score,
-        cast(csat_score as integer) as csat_score,
+        ----------  numbers (whole numbers only: '7.5' is NULL here and fails cast_is_exact)
+        {{ text_to_integer('progress') }} as progress_percent,
+        {{ text_to_integer('nps_score') }} as nps_score,
+        {{ text_to_integer('csat_score') }} as csat_score,
 
-        ----------  booleans
+        ----------  booleans (numeric Status codes: 1 preview, 2 test; SurveyMonkey
+        ----------  writes no status and no finished flag, only the responses exported)
         coalesce(
-            response_status in ('Survey Preview', 'Survey Test', '1'), false
+            response_status in ('Survey Preview', 'Survey Test', '1', '2'), false
         ) as is_preview,
-        coalesce({{ to_boolean('is_finished') }}, false) as is_finished,
+        coalesce(
+            {{ to_boolean('is_finished') }}, source_format = 'surveymonkey_csv', false
+        ) as is_finished,
 
         ----------  timestamps (local time of the survey's zone to UTC)
         {{ local_to_utc_timestamp('started_at_local', 'source_timezone') }} as started_at,
@@ -74,7 +77,7 @@ final as (
         survey_name,
         external_reference,
         external_reference_15,
-        recipient_email,
+        recipient_email_sha256,
         source_format,
         response_status,
         user_language,

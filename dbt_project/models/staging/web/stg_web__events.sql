@@ -44,9 +44,9 @@ renamed as (
         user_pseudo_id,
         user_id,
         {{ salesforce_id_15('user_id') }} as user_id_15,
-        cast(
-            {{ ga4_event_param('event_params', 'ga_session_id') }} as bigint
-        ) as ga_session_id,
+        {{ text_to_integer(
+            ga4_event_param('event_params', 'ga_session_id'), 'bigint'
+        ) }} as ga_session_id,
         stream_id,
 
         ----------  text
@@ -77,14 +77,14 @@ renamed as (
         ecommerce.transaction_id,
 
         ----------  numbers
-        cast(
-            {{ ga4_event_param('event_params', 'ga_session_number') }} as integer
-        ) as ga_session_number,
-        cast(
-            {{ ga4_event_param('event_params', 'engagement_time_msec') }} as bigint
-        ) as engagement_time_msec,
-        cast(ecommerce.purchase_revenue as double) as revenue,
-        cast(event_value_in_usd as double) as event_value_in_usd,
+        {{ text_to_integer(
+            ga4_event_param('event_params', 'ga_session_number')
+        ) }} as ga_session_number,
+        {{ text_to_integer(
+            ga4_event_param('event_params', 'engagement_time_msec'), 'bigint'
+        ) }} as engagement_time_msec,
+        {{ text_to_double('ecommerce.purchase_revenue') }} as revenue,
+        {{ text_to_double('event_value_in_usd') }} as event_value_in_usd,
 
         ----------  booleans
         {{ to_boolean(ga4_event_param('event_params', 'session_engaged')) }} as is_session_engaged,
