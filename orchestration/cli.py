@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import os
 import re
+import signal
 import sys
 import time
 import warnings
@@ -721,6 +722,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the `cjm` command (not a caller in Python, such as the tests)
+        # `cjm status | head` ends quietly when the reader closes the pipe, as other CLIs do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     return args.handler(args)
 
