@@ -131,18 +131,6 @@ def _print_sources(con, run_started: dt.datetime) -> None:  # noqa: ANN001
     print(_table(rows, ["raw table", "new files", "rows read", "loaded", "quarantined", "held"]))
 
 
-def files_needing_action(con) -> list[tuple]:  # noqa: ANN001
-    """(file, status, message, notes) of every file whose latest delivery was not applied."""
-    from orchestration.ingestion.ledger import CURRENT_FILES_SQL
-    from orchestration.ingestion.report import NEEDS_ACTION
-
-    statuses = ", ".join(f"'{s}'" for s in NEEDS_ACTION)
-    return con.execute(
-        f"select source_file, status, message, notes from ({CURRENT_FILES_SQL})"
-        f" where status in ({statuses}) order by status, source_file"
-    ).fetchall()
-
-
 def _print_files_needing_action(problems: list[tuple]) -> None:
     if not problems:
         return
@@ -254,6 +242,8 @@ def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) ->
     with con:
         if _has_table(con, "ops", "load_ledger"):
             _print_sources(con, run_started)
+            from orchestration.ingestion.ledger import files_needing_action
+
             problems = files_needing_action(con)
             _print_files_needing_action(problems)
             _print_notes(con, run_started)

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration.ingestion import (
     RAW_TABLES,
@@ -17,7 +16,7 @@ from orchestration.ingestion import (
     ingest_raw_table,
     record_unclaimed_files,
 )
-from orchestration.ingestion.ledger import CURRENT_FILES_SQL
+from orchestration.ingestion.ledger import files_needing_action
 from orchestration.ingestion.report import FAILED, HELD, NEEDS_ACTION, UNRECOGNISED
 from orchestration.resources import WarehouseResource
 
@@ -140,16 +139,6 @@ def failed_files_block() -> bool:
     return os.environ.get("CJM_FAILED_FILES_BLOCK", "").strip().lower() in ("1", "true", "yes")
 
 
-def files_needing_action(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[tuple]:
-    """(source_file, status, message) of the files of ``raw_table`` that were not applied."""
-    statuses = ", ".join(f"'{s}'" for s in NEEDS_ACTION)
-    return con.execute(
-        f"""SELECT source_file, status, message FROM ({CURRENT_FILES_SQL})
-        WHERE raw_table = ? AND status IN ({statuses}) ORDER BY source_file""",
-        [raw_table],
-    ).fetchall()
-
-
 def build_delivery_check(raw_table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["raw", raw_table]),
@@ -168,7 +157,9 @@ def build_delivery_check(raw_table: str) -> dg.AssetChecksDefinition:
         held = [p for p in problems if p[1] == HELD]
         other = [p for p in problems if p[1] in (FAILED, UNRECOGNISED)]
         blocking = bool(held) or (bool(other) and failed_files_block())
-        listing = "\n".join(f"- {file} ({status}): {message}" for file, status, message in problems)
+        listing = "\n".join(
+            f"- {file} ({status}): {message}" for file, status, message, _ in problems
+        )
         return dg.AssetCheckResult(
             passed=not problems,
             severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import duckdb
 
+from .report import NEEDS_ACTION
 from .schema import (
     ACCEPTED_DELIVERY_COLUMNS,
     LINEAGE_COLUMNS,
@@ -117,12 +118,22 @@ def rows_for_key(con: duckdb.DuckDBPyConnection, raw_table: str, key: str) -> li
     return [LedgerRow(*row) for row in rows]
 
 
-def rows_for_table(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[LedgerRow]:
-    """Every ledger row of ``raw_table``, oldest first."""
+def rows_for_table(con: duckdb.DuckDBPyConnection, raw_table: str | None) -> list[LedgerRow]:
+    """Every ledger row of ``raw_table`` (None: files no raw table takes), oldest first."""
     rows = con.execute(
-        f"{_LEDGER_ROW_SQL} WHERE raw_table = ? ORDER BY loaded_at, load_id", [raw_table]
+        f"""{_LEDGER_ROW_SQL} WHERE raw_table IS NOT DISTINCT FROM ?
+        ORDER BY loaded_at, load_id""",
+        [raw_table],
     ).fetchall()
     return [LedgerRow(*row) for row in rows]
+
+
+def mark_retired(con: duckdb.DuckDBPyConnection, load_id: str, note: str) -> None:
+    """Set a ledger row's status to 'retired' and append why to its message."""
+    con.execute(
+        f"UPDATE {LEDGER} SET status = 'retired', message = message || ? WHERE load_id = ?",
+        [note, load_id],
+    ).fetchall()
 
 
 def insert_ledger_row(con: duckdb.DuckDBPyConnection, **values: object) -> None:
@@ -164,3 +175,17 @@ CURRENT_FILES_SQL = f"""
         ORDER BY loaded_at DESC, load_id DESC
     ) = 1
 """
+
+
+def files_needing_action(
+    con: duckdb.DuckDBPyConnection, raw_table: str | None = None
+) -> list[tuple[str, str, str, str | None]]:
+    """(source_file, status, message, notes) of every file whose latest delivery was not applied
+    (failed, held, unrecognised), of one raw table or of all."""
+    statuses = ", ".join(f"'{s}'" for s in NEEDS_ACTION)
+    only = "" if raw_table is None else "AND raw_table = ?"
+    return con.execute(
+        f"""SELECT source_file, status, message, notes FROM ({CURRENT_FILES_SQL})
+        WHERE status IN ({statuses}) {only} ORDER BY status, source_file""",
+        [] if raw_table is None else [raw_table],
+    ).fetchall()

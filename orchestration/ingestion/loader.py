@@ -25,6 +25,7 @@ from .ledger import (
     ensure_raw_table,
     insert_ledger_row,
     is_accepted,
+    mark_retired,
     raw_columns,
     rows_for_key,
     rows_for_table,
@@ -97,14 +98,9 @@ def record_unclaimed_files(con: duckdb.DuckDBPyConnection, landing: Path) -> Ing
     ensure_ops_tables(con)
     report = IngestReport(UNCLAIMED)
     present = set(unclaimed_files(landing))
-    earlier = con.execute(
-        f"""SELECT load_id, source_file, file_sha256, status, source_format, message,
-               loaded_at, rows_loaded
-        FROM {LEDGER} WHERE raw_table IS NULL ORDER BY loaded_at"""
-    ).fetchall()
     history: dict[str, list[LedgerRow]] = {}
-    for row in earlier:
-        history.setdefault(row[1], []).append(LedgerRow(*row))
+    for row in rows_for_table(con, None):
+        history.setdefault(row.source_file, []).append(row)
     now = datetime.now(UTC).replace(tzinfo=None)
     for source_file in sorted(present):
         path = landing / source_file
@@ -129,10 +125,7 @@ def record_unclaimed_files(con: duckdb.DuckDBPyConnection, landing: Path) -> Ing
             f" Retired at {now:%Y-%m-%d %H:%M:%S} UTC: the file was removed from the landing "
             "folder."
         )
-        con.execute(
-            f"UPDATE {LEDGER} SET status = ?, message = message || ? WHERE load_id = ?",
-            [RETIRED, note, current.load_id],
-        ).fetchall()
+        mark_retired(con, current.load_id, note)
         report.files.append(
             FileResult(source_file, RETIRED, message=current.message + note,
                        load_id=current.load_id)
@@ -287,10 +280,7 @@ def _retire_removed_files(
                 WHERE raw_table = ? AND lower(source_file) = lower(?) AND retired_at IS NULL""",
                 [now, spec.raw_table, row.source_file],
             ).fetchall()
-            con.execute(
-                f"UPDATE {LEDGER} SET status = ?, message = message || ? WHERE load_id = ?",
-                [RETIRED, note, row.load_id],
-            ).fetchall()
+            mark_retired(con, row.load_id, note)
             con.commit()
         except Exception:
             _rollback(con)
