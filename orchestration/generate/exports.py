@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from orchestration.generate.model import CONVERSION_PROBABILITY, NPS_TARGETS
+from orchestration.generate.model import (
+    CES_MEAN,
+    CONVERSION_PROBABILITY,
+    MOMENT_NPS_EFFECT,
+    NPS_TARGETS,
+    PERSONA_NPS_OFFSET,
+)
 from orchestration.generate.population import Simulator
 from orchestration.generate.survey import SURVEYS, SurveyResponse
 from orchestration.generate.truth import TruthBuilder
@@ -83,6 +89,9 @@ def generate_exports(
         "planted": {
             "nps_by_touchpoint": dict(NPS_TARGETS),
             "conversion_probability": dict(CONVERSION_PROBABILITY),
+            "nps_offset_by_persona": dict(PERSONA_NPS_OFFSET),
+            "nps_effect_after_touchpoint": {**dict(MOMENT_NPS_EFFECT), "blog_article": 0},
+            "ces_mean_by_touchpoint": dict(CES_MEAN),
         },
         "expected": truth.expected(),
     }

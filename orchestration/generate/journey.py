@@ -20,9 +20,12 @@ from orchestration.generate.clock import (
 )
 from orchestration.generate.model import (
     CASE_ORIGIN_TOUCHPOINT,
+    CES_MEAN,
     DUPLICATE_LINE_SHARE,
+    MOMENT_NPS_EFFECT,
     NPS_TARGETS,
     OMIT_NULLS_SHARE,
+    PERSONA_NPS_OFFSET,
     SALES_PATH_SHARE,
     SURVEY_PROBABILITY,
     UNFINISHED_SHARE,
@@ -30,6 +33,7 @@ from orchestration.generate.model import (
     PersonRecords,
     WebEvent,
 )
+from orchestration.generate.personas import persona_of_known
 from orchestration.generate.web import Device, Purchase, Session, new_session, session_events
 
 if TYPE_CHECKING:
@@ -58,6 +62,8 @@ class PersonBuilder:
         self.end = sim.window_end
         # (touchpoint rated, occurred at, embedded data) for survey invitations
         self.rated: list[tuple[str, int, dict[str, str]]] = []
+        # when the person experienced a planted moment that matters (touchpoint -> time)
+        self.moments: dict[str, int] = {}
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -172,6 +178,7 @@ class PersonBuilder:
         elif kind == "demo":
             visit = pages.demo_pages(rng)
             self.place(new_session(rng, visit, lead_page=len(visit) - 1), at, entry=True)
+            self.moments["demo_request"] = at
         if not has_deal:
             return None
         if kind == "sales":
@@ -448,6 +455,8 @@ class PersonBuilder:
         known = self.known
         assert known is not None
         recipient = known.recipient()
+        persona = persona_of_known(known.account.row, self.records.contacts[0])
+        base_offset = PERSONA_NPS_OFFSET.get(persona or "", 0.0)
         for touchpoint, occurred, embedded in sorted(self.rated, key=lambda item: item[1]):
             if rng.random() >= SURVEY_PROBABILITY[touchpoint]:
                 continue
@@ -461,7 +470,14 @@ class PersonBuilder:
                 spec,
                 occurred=occurred,
                 window_end=self.end,
-                target_nps=NPS_TARGETS[touchpoint],
+                target_nps=NPS_TARGETS[touchpoint]
+                + base_offset
+                + sum(
+                    effect
+                    for moment, effect in MOMENT_NPS_EFFECT.items()
+                    if self.moments.get(moment, occurred) < occurred
+                ),
+                ces_mean=CES_MEAN[touchpoint],
                 recipient=recipient,
                 embedded=embedded,
                 unfinished=rng.random() < UNFINISHED_SHARE,

@@ -10,7 +10,9 @@ Planted parameters (the knobs truth.json reports or that shape the data):
 - CONVERSION_PROBABILITY: p(reach the next phase | reached this one), population-wide.
 - PHASE_GAP_MEAN_DAYS: mean of the exponential gap between entering a phase and the next.
 - ANONYMOUS_SHARE: share of people who never log in (only ever reach consideration).
-- NPS_TARGETS: expected NPS of the responses rating each touchpoint.
+- NPS_TARGETS: expected NPS of the responses rating each touchpoint, shifted by
+  PERSONA_NPS_OFFSET and MOMENT_NPS_EFFECT.
+- CES_MEAN: mean customer effort answer per rated touchpoint.
 """
 
 from __future__ import annotations
@@ -50,6 +52,27 @@ NPS_TARGETS: dict[str, float] = {
     "support_call": -20,
     "support_email": 5,
     "support_portal": 25,
+}
+# NPS points added to a response's target for the persona of the respondent (dbt seed
+# `personas`) and for a response given after the customer experienced a touchpoint (the planted
+# moment that matters; `blog_article` is the planted touchpoint that does not move NPS).
+PERSONA_NPS_OFFSET: dict[str, float] = {
+    "enterprise": 15,
+    "regulated": -15,
+    "alpine": 0,
+    "partner_sourced": 10,
+    "small_business": -10,
+    "mid_market": 0,
+}
+MOMENT_NPS_EFFECT: dict[str, float] = {"demo_request": 30}
+# Mean customer effort answer (1 very difficult .. 7 very easy) per rated touchpoint.
+CES_MEAN: dict[str, float] = {
+    "sales_call": 4.5,
+    "checkout": 6.0,
+    "contract_signed": 5.0,
+    "support_call": 3.5,
+    "support_email": 4.5,
+    "support_portal": 5.5,
 }
 SURVEY_PROBABILITY: dict[str, float] = {
     "sales_call": 0.25,

@@ -69,6 +69,8 @@ class SurveySpec:
     nps_qid: str
     comment_id: str
     comment_qid: str
+    ces_id: str  # customer effort score, 1 (very difficult) - 7 (very easy)
+    ces_qid: str
     embedded: tuple[str, ...]
     topics: bool
 
@@ -79,6 +81,7 @@ class SurveySpec:
             f"{self.nps_id}_NPS_GROUP",
             self.nps_id,
             "CSAT",
+            self.ces_id,
             f"{self.comment_id}_TEXT",
             f"{self.comment_id} - Sentiment Score",
         ]
@@ -93,6 +96,7 @@ class SurveySpec:
             f"{vocab.NPS_QUESTION_TEXT} - Gruppe",
             vocab.NPS_QUESTION_TEXT,
             vocab.CSAT_QUESTION_TEXT,
+            vocab.CES_QUESTION_TEXT,
             vocab.COMMENT_QUESTION_TEXT,
             f"{vocab.COMMENT_QUESTION_TEXT} - Sentiment-Score",
         ]
@@ -113,6 +117,7 @@ class SurveySpec:
             {"ImportId": f"{self.nps_qid}_NPS_GROUP"},
             {"ImportId": self.nps_qid},
             {"ImportId": "QID15"},
+            {"ImportId": self.ces_qid},
             {"ImportId": f"{self.comment_qid}_TEXT"},
             {"ImportId": f"{self.comment_qid}_TEXT", "textAnalytics": "sentimentScore"},
         ]
@@ -129,6 +134,8 @@ POST_INTERACTION = SurveySpec(
     nps_qid="QID12",
     comment_id="Q3.14",
     comment_qid="QID13",
+    ces_id="CES",
+    ces_qid="QID16",
     embedded=("touchpoint", "case_id", "opportunity_id"),
     topics=False,
 )
@@ -139,6 +146,8 @@ SUPPORT_FOLLOWUP = SurveySpec(
     nps_qid="QID1",
     comment_id="Q2",
     comment_qid="QID2",
+    ces_id="Q3",
+    ces_qid="QID3",
     embedded=("case_id",),
     topics=True,
 )
@@ -174,7 +183,7 @@ def nps_group_probabilities(target_nps: float) -> tuple[float, float, float]:
 
 
 def _score(rng: random.Random, target_nps: float) -> tuple[int, str]:
-    promoters, passives, _ = nps_group_probabilities(target_nps)
+    promoters, passives, _ = nps_group_probabilities(max(-70.0, min(70.0, target_nps)))
     draw = rng.random()
     if draw < promoters:
         return (10 if rng.random() < 0.45 else 9), "Promoter"
@@ -189,6 +198,13 @@ def _csat(rng: random.Random, group: str) -> int:
     if group == "Passive":
         return rng.choice((3, 4))
     return rng.choice((1, 2, 2, 3))
+
+
+def effort_score(response_id: str, mean: float) -> int:
+    """A 1-7 effort answer around ``mean``, from its own random stream (seeded by the response
+    id) so that adding the question left every other drawn value unchanged."""
+    draw = random.Random(f"ces:{response_id}").gauss(mean, 1.3)
+    return max(1, min(7, round(draw)))
 
 
 def other_letter_case(rng: random.Random, email: str) -> str:
@@ -230,6 +246,7 @@ def response(
     occurred: int,
     window_end: int,
     target_nps: float,
+    ces_mean: float,
     recipient: Recipient,
     embedded: dict[str, str],
     unfinished: bool,
@@ -286,6 +303,7 @@ def response(
         f"{spec.comment_id} - Topics": rng.choice(vocab.TOPICS[group.lower()]) if comment else "",
         **embedded,
     }
+    values[spec.ces_id] = str(effort_score(values["ResponseId"], ces_mean))
     if rng.random() < 0.1:
         values["LocationLatitude"] = values["LocationLongitude"] = ""
     if unfinished:
@@ -302,7 +320,7 @@ def response(
         if progress < 40:
             values.update({f"{spec.nps_id}_NPS_GROUP": "", spec.nps_id: ""})
         if progress < 60:
-            values["CSAT"] = ""
+            values["CSAT"] = values[spec.ces_id] = ""
     return SurveyResponse(spec.name, recorded, _row(spec, values))
 
 

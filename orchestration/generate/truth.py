@@ -15,7 +15,8 @@ from typing import Any
 
 from orchestration.generate.clock import HOUR, parse_salesforce_datetime
 from orchestration.generate.model import PersonRecords
-from orchestration.generate.survey import SurveyResponse
+from orchestration.generate.personas import persona_of_anonymous, persona_of_known
+from orchestration.generate.survey import SURVEYS, SurveyResponse
 from orchestration.generate.taxonomy import (
     JOURNEY_ID,
     PHASE_ORDER,
@@ -73,6 +74,29 @@ class _Nps:
         }
 
 
+class _Ratings:
+    """Answers on a rating scale: count, mean and the share at or above the top box."""
+
+    def __init__(self, top_box_min: int) -> None:
+        self.top_box_min = top_box_min
+        self.scores: list[int] = []
+
+    def as_dict(self) -> dict[str, Any]:
+        n = len(self.scores)
+        return {
+            "n": n,
+            "mean": _round(sum(self.scores) / n) if n else None,
+            "top_box_share": _round(
+                100 * sum(score >= self.top_box_min for score in self.scores) / n
+            )
+            if n
+            else None,
+        }
+
+
+CES_COLUMN = {spec.name: spec.ces_id for spec in SURVEYS}
+
+
 class TruthBuilder:
     """Folds each person's records into the expected figures; bounded by customers, not events."""
 
@@ -93,11 +117,21 @@ class TruthBuilder:
         self.nps_overall = _Nps()
         self.nps_by_touchpoint: dict[str, _Nps] = {}
         self.nps_by_phase: dict[str, _Nps] = {}
+        self.accounts: dict[str, dict[str, str]] = {}
+        self.persona_of_customer: dict[str, str | None] = {}
+        self.first_occurrence: dict[tuple[str, str], int] = {}
+        self.nps_by_persona: dict[str, _Nps] = {}
+        self.csat_by_touchpoint: dict[str, _Ratings] = {}
+        self.ces_by_touchpoint: dict[str, _Ratings] = {}
+        self.nps_exposed: dict[str, _Nps] = {tp: _Nps() for tp in TOUCHPOINT_PHASE}
+        self.nps_not_exposed: dict[str, _Nps] = {tp: _Nps() for tp in TOUCHPOINT_PHASE}
 
     # --- people -------------------------------------------------------------------------------
 
     def _occurrence(self, customer: str, touchpoint: str, at: int) -> None:
         self.touchpoints[touchpoint] += 1
+        key = (customer, touchpoint)
+        self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
         index = PHASE_ORDER[TOUCHPOINT_PHASE[touchpoint]] - 1
         current = slots[index]
@@ -110,12 +144,15 @@ class TruthBuilder:
         self.raw_rows["crm_opportunities"] += len(records.opportunities)
         self.raw_rows["crm_opportunity_history"] += len(records.opportunity_history)
         self.raw_rows["crm_cases"] += len(records.cases)
+        for account in records.accounts:
+            self.accounts[account["Id"][:15]] = account
         self._add_contacts(records.contacts)
         self._add_web(records, lines)
         self._add_crm(records)
 
     def _add_contacts(self, contacts: list[dict[str, str]]) -> None:
         groups: dict[str, list[tuple[int, str]]] = {}
+        rows = {contact["Id"]: contact for contact in contacts}
         for contact in contacts:
             key = contact["Email"].strip().lower()
             groups.setdefault(key, []).append(
@@ -129,6 +166,8 @@ class TruthBuilder:
             self.known_customers += 1
             for _, contact_id in members:
                 self.customer_of_id15[contact_id[:15]] = master
+            account = self.accounts.get(rows[master]["AccountId"][:15])
+            self.persona_of_customer[master] = persona_of_known(account, rows[master])
 
     def _add_web(self, records: PersonRecords, lines: list[str]) -> None:
         self.raw_rows["web_events"] += len(lines) + sum(e.duplicated for e in records.web_events)
@@ -162,6 +201,7 @@ class TruthBuilder:
             else:
                 customer_of_device[pseudo_id] = "anon-" + pseudo_id
                 self.anonymous_customers += 1
+                self.persona_of_customer["anon-" + pseudo_id] = persona_of_anonymous()
         for row in distinct:
             fields: dict[str, str | None] = {"event_name": row["event_name"]}
             if row["event_name"] == "page_view":
@@ -225,14 +265,52 @@ class TruthBuilder:
                 customer = self.customer_of_email.get(row["RecipientEmail"].strip().lower())
             if customer is None:
                 self.unresolved_valid_responses += 1
+            self._add_ratings(response, touchpoint)
             if row[nps_column] == "":
                 continue
             score = int(row[nps_column])
             self.nps_overall.add(score)
+            if customer is not None:
+                self._add_customer_nps(customer, response.recorded, score)
             if touchpoint is not None:
                 self.nps_by_touchpoint.setdefault(touchpoint, _Nps()).add(score)
                 self.nps_by_phase.setdefault(TOUCHPOINT_PHASE[touchpoint], _Nps()).add(score)
         self.raw_rows["survey_responses"] += len(responses)
+
+    def _add_ratings(self, response: SurveyResponse, touchpoint: str | None) -> None:
+        """CSAT (column CSAT, 1-5, top box 4) and CES (1-7) of a valid response."""
+        if touchpoint is None:
+            return
+        for column, ratings, top_box in (
+            ("CSAT", self.csat_by_touchpoint, 4),
+            (CES_COLUMN[response.survey], self.ces_by_touchpoint, 6),
+        ):
+            value = response.row.get(column, "")
+            if value != "":
+                ratings.setdefault(touchpoint, _Ratings(top_box)).scores.append(int(value))
+
+    def _add_customer_nps(self, customer: str, recorded: int, score: int) -> None:
+        """NPS by the customer's persona, and exposed / not exposed to every touchpoint."""
+        persona = self.persona_of_customer.get(customer)
+        if persona is not None:
+            self.nps_by_persona.setdefault(persona, _Nps()).add(score)
+        for touchpoint in TOUCHPOINT_PHASE:
+            first = self.first_occurrence.get((customer, touchpoint))
+            exposed = first is not None and first < recorded
+            (self.nps_exposed if exposed else self.nps_not_exposed)[touchpoint].add(score)
+
+    def moments_that_matter(self) -> dict[str, dict[str, Any]]:
+        result = {}
+        for touchpoint in TOUCHPOINT_PHASE:
+            exposed = self.nps_exposed[touchpoint].as_dict()
+            not_exposed = self.nps_not_exposed[touchpoint].as_dict()
+            result[touchpoint] = {
+                "exposed_responses": exposed["responses"],
+                "nps_exposed": exposed["nps"],
+                "unexposed_responses": not_exposed["responses"],
+                "nps_not_exposed": not_exposed["nps"],
+            }
+        return result
 
     # --- result -------------------------------------------------------------------------------
 
@@ -310,4 +388,26 @@ class TruthBuilder:
                 if phase in self.nps_by_phase
             },
             "funnel": self.funnel(),
+            "customers_by_persona": dict(
+                sorted(Counter(self.persona_of_customer.values()).items(), key=str)
+            ),
+            "nps_by_persona": {
+                persona: self.nps_by_persona[persona].as_dict()
+                for persona in sorted(self.nps_by_persona)
+            },
+            "csat_by_touchpoint": {
+                tp: self.csat_by_touchpoint[tp].as_dict()
+                for tp in TOUCHPOINT_PHASE
+                if tp in self.csat_by_touchpoint
+            },
+            "ces_by_touchpoint": {
+                tp: {
+                    k: v
+                    for k, v in self.ces_by_touchpoint[tp].as_dict().items()
+                    if k != "top_box_share"
+                }
+                for tp in TOUCHPOINT_PHASE
+                if tp in self.ces_by_touchpoint
+            },
+            "moments_that_matter": self.moments_that_matter(),
         }

@@ -435,6 +435,9 @@ NPS_QUESTION_TEXT = (
     "weiterempfehlen würden?"
 )
 CSAT_QUESTION_TEXT = 'Wie zufrieden waren Sie insgesamt mit dem "Kontakt", den Sie gerade hatten?'
+CES_QUESTION_TEXT = (
+    "Wie einfach war es, Ihr Anliegen zu erledigen? (1 sehr schwierig, 7 sehr einfach)"
+)
 COMMENT_QUESTION_TEXT = (
     "Was ist der wichtigste Grund für Ihre Bewertung? (optional, gerne ausführlich)"
 )

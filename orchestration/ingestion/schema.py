@@ -77,8 +77,9 @@ CRM_BASE_COLUMNS: tuple[Column, ...] = (("id", VARCHAR), ("_decimal_separator", 
 # 'true'. A record missing from a shorter re-delivery is not deleted (see the loader's held
 # deliveries). HubSpot exports have no such column: it stays NULL there.
 CRM_STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
-    "Account": ("name", "createddate", "isdeleted"),
-    "Contact": ("accountid", "email", "createddate", "isdeleted"),
+    "Account": ("name", "industry", "billingcountry", "numberofemployees", "createddate",
+                "isdeleted"),
+    "Contact": ("accountid", "email", "leadsource", "createddate", "isdeleted"),
     "Opportunity": ("accountid", "contactid", "stagename", "amount", "closedate", "iswon",
                     "createddate", "isdeleted"),
     "OpportunityHistory": ("opportunityid", "stagename", "amount", "closedate", "createddate",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass, field
 
@@ -14,10 +15,23 @@ def _env_hubspot_timezone() -> str:
     return os.environ.get("CJM_HUBSPOT_TIMEZONE", "").strip() or "UTC"
 
 
+def seeded_csat_questions() -> tuple[str, ...]:
+    """The CSAT question keys of the dbt seed ``survey_questions`` (the one home of which
+    export column is CSAT); ``("CSAT",)`` when the seed names none."""
+    from orchestration.resources import dbt_project_dir
+
+    path = dbt_project_dir() / "seeds" / "survey_questions.csv"
+    if not path.exists():
+        return ("CSAT",)
+    with path.open(newline="", encoding="utf-8") as handle:
+        keys = [row["question_key"] for row in csv.DictReader(handle) if row["metric"] == "csat"]
+    return tuple(dict.fromkeys(keys)) or ("CSAT",)
+
+
 def _env_csat_questions() -> tuple[str, ...]:
     raw = os.environ.get("CJM_SURVEY_CSAT_QUESTIONS", "")
     ids = tuple(part.strip() for part in raw.split(",") if part.strip())
-    return ids or ("CSAT",)
+    return ids or seeded_csat_questions()
 
 
 def _env_nps_question() -> str | None:
@@ -59,7 +73,8 @@ class IngestSettings:
     - ``survey_timezone``: IANA zone of the survey's local times when the file does not name
       one in header row 3 (env ``CJM_SURVEY_TIMEZONE``, default ``UTC``).
     - ``csat_questions``: column ids that hold the 1-5 CSAT question, first match wins
-      (env ``CJM_SURVEY_CSAT_QUESTIONS``, comma separated, default ``CSAT``).
+      (env ``CJM_SURVEY_CSAT_QUESTIONS``, comma separated; default: the CSAT keys of the dbt
+      seed ``survey_questions``).
     - ``nps_question``: column id of the 0-10 NPS question when it has no ``_NPS_GROUP``
       companion (env ``CJM_SURVEY_NPS_QUESTION``); when set it wins over the companion.
       A question text works too (SurveyMonkey has no column ids).

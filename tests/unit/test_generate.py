@@ -138,6 +138,7 @@ def test_qualtrics_three_header_rows_with_time_zone(sample: tuple[Path, dict[str
         "Q3.13_NPS_GROUP",
         "Q3.13",
         "CSAT",
+        "CES",
         "Q3.14_TEXT",
         "Q3.14 - Sentiment Score",
         "touchpoint",
@@ -150,6 +151,7 @@ def test_qualtrics_three_header_rows_with_time_zone(sample: tuple[Path, dict[str
     for column in ("StartDate", "EndDate", "RecordedDate"):
         assert parsed[column]["timeZone"] == "Europe/Berlin"
     assert parsed["Q3.13"] == {"ImportId": "QID12"}
+    assert parsed["CES"] == {"ImportId": "QID16"}
     raw = (out / "survey" / "post_interaction_nps.csv").read_text(encoding="utf-8")
     assert '"{""ImportId"":""startDate"",""timeZone"":""Europe/Berlin""}"' in raw
 
@@ -358,6 +360,7 @@ def _nps_blocks(expected: dict[str, Any]) -> list[dict[str, Any]]:
         expected["nps_overall"],
         *expected["nps_by_touchpoint"].values(),
         *expected["nps_by_phase"].values(),
+        *expected["nps_by_persona"].values(),
     ]
 
 
@@ -371,7 +374,13 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "seed": 7,
         "start_date": "2026-10-10",
     }
-    assert set(truth["planted"]) == {"nps_by_touchpoint", "conversion_probability"}
+    assert set(truth["planted"]) == {
+        "nps_by_touchpoint",
+        "conversion_probability",
+        "nps_offset_by_persona",
+        "nps_effect_after_touchpoint",
+        "ces_mean_by_touchpoint",
+    }
     expected = truth["expected"]
     assert set(expected) == {
         "raw_rows",
@@ -386,6 +395,11 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "nps_by_touchpoint",
         "nps_by_phase",
         "funnel",
+        "customers_by_persona",
+        "nps_by_persona",
+        "csat_by_touchpoint",
+        "ces_by_touchpoint",
+        "moments_that_matter",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):

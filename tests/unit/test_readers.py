@@ -288,9 +288,11 @@ def test_salesforce_data_loader_upper_case_headers(con, tmp_path: Path) -> None:
         "id",
         "_decimal_separator",
         "name",
+        "industry",
+        "billingcountry",  # NULL: this export has no BillingCountry field
+        "numberofemployees",  # NULL
         "createddate",
         "isdeleted",  # NULL: this export has no IsDeleted field
-        "industry",
         "billingcity",
         "annualrevenue",
         "tier__c",

@@ -66,6 +66,21 @@
 
 
 {#-
+    Text value of the top-level key that the SQL expression `key_sql` names (a column, for
+    example the question key of a seed row), as a JSON pointer with '~' and '/' escaped.
+-#}
+{% macro json_extract_text_at(column, key_sql) -%}
+    {{ return(adapter.dispatch('json_extract_text_at', 'customer_journey')(column, key_sql)) }}
+{%- endmacro %}
+
+{% macro default__json_extract_text_at(column, key_sql) -%}
+    json_extract_string(
+        {{ column }}, '/' || replace(replace({{ key_sql }}, '~', '~0'), '/', '~1')
+    )
+{%- endmacro %}
+
+
+{#-
     md5 fingerprint of a row's content over `columns` (nested types included), used to find
     exact duplicates. Serialised as JSON so that values with commas or brackets cannot collide.
 -#}

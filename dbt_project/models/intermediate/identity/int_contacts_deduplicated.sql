@@ -30,6 +30,7 @@ final as (
         account_id,
         account_id_15,
         email_sha256,
+        lead_source,
         created_at,
         case
             when email_sha256 is null then contact_id

@@ -12,6 +12,12 @@ web_users as (
 
 ),
 
+customer_personas as (
+
+    select * from {{ ref('int_customer_personas') }}
+
+),
+
 master_contacts as (
 
     select * from contacts
@@ -92,15 +98,18 @@ unioned as (
 final as (
 
     select
-        customer_id,
-        crm_contact_id,
-        crm_account_id,
-        email_sha256,
-        first_seen_at,
-        is_known_contact,
-        crm_contacts,
-        web_user_pseudo_ids
+        unioned.customer_id,
+        unioned.crm_contact_id,
+        unioned.crm_account_id,
+        unioned.email_sha256,
+        unioned.first_seen_at,
+        unioned.is_known_contact,
+        unioned.crm_contacts,
+        unioned.web_user_pseudo_ids,
+        customer_personas.persona_id
     from unioned
+    left join customer_personas
+        on unioned.customer_id = customer_personas.customer_id
 
 )
 

@@ -24,6 +24,30 @@ touchpoints as (
 
 ),
 
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+question_answers as (
+
+    select * from {{ ref('stg_survey__question_answers') }}
+
+),
+
+-- CSAT and CES answers of each response, from the questions seed `survey_questions` names.
+rating_scores as (
+
+    select
+        response_id,
+        max(case when metric = 'csat' then score end) as csat_score,
+        max(case when metric = 'ces' then score end) as ces_score
+    from question_answers
+    group by response_id
+
+),
+
 -- Every response stays (previews and unfinished ones too); metrics use is_valid_response.
 final as (
 
@@ -39,7 +63,7 @@ final as (
         responses_mapped.rule_id,
         responses.nps_score,
         responses.nps_category,
-        responses.csat_score,
+        rating_scores.csat_score,
         responses.comment,
         responses.recorded_at as responded_at,
         cast(responses.recorded_at as date) as responded_date,
@@ -49,7 +73,9 @@ final as (
         responses.is_valid_response,
         responses.distribution_channel,
         responses.user_language,
-        responses.source_timezone
+        responses.source_timezone,
+        rating_scores.ces_score,
+        customers.persona_id
     from responses
     left join responses_identified
         on responses.response_id = responses_identified.response_id
@@ -57,6 +83,10 @@ final as (
         on responses.response_id = responses_mapped.response_id
     left join touchpoints
         on responses_mapped.touchpoint_id = touchpoints.touchpoint_id
+    left join rating_scores
+        on responses.response_id = rating_scores.response_id
+    left join customers
+        on responses_identified.customer_id = customers.customer_id
 
 )
 

@@ -15,6 +15,11 @@ renamed as (
 
         ----------  text
         name as account_name,
+        nullif(trim(industry), '') as industry,
+        nullif(trim(billingcountry), '') as billing_country,
+
+        ----------  numbers
+        {{ text_to_integer('numberofemployees') }} as number_of_employees,
 
         ----------  booleans
         {{ to_boolean('isdeleted') }} as is_deleted,

@@ -17,6 +17,7 @@ renamed as (
 
         ----------  text (raw holds the salted hash of the e-mail; the address is in pii)
         nullif(lower(trim(email)), '') as email_sha256,
+        nullif(trim(leadsource), '') as lead_source,
 
         ----------  booleans
         {{ to_boolean('isdeleted') }} as is_deleted,
