@@ -8,6 +8,8 @@ clone, so nothing needs editing before the first run:
 - ``CJM_PUBLISHED``: the read-only copy of the marts that BI tools open
   (default: ``<warehouse stem>_marts.duckdb`` beside the warehouse).
 - ``CJM_DBT_PROJECT_DIR``: the dbt project (default: the repository's ``dbt_project/``).
+- ``CJM_OUTBOX``: folder of the files other tools pick up: alerts, follow-ups
+  (default: ``outbox/`` beside the warehouse).
 """
 
 from __future__ import annotations
@@ -178,6 +180,7 @@ class WarehouseResource(dg.ConfigurableResource):
     path: str
     landing_dir: str
     published_path: str
+    outbox_dir: str = ""  # empty: outbox/ beside the warehouse
 
     @classmethod
     def from_env(cls) -> WarehouseResource:
@@ -185,7 +188,12 @@ class WarehouseResource(dg.ConfigurableResource):
             path=str(warehouse_path()),
             landing_dir=str(landing_path()),
             published_path=str(published_path()),
+            outbox_dir=os.environ.get("CJM_OUTBOX", ""),
         )
+
+    def outbox(self) -> Path:
+        """Where alerts and follow-ups are written for other tools to pick up."""
+        return Path(self.outbox_dir or Path(self.path).parent / "outbox").resolve()
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         path = Path(self.path)

@@ -10,6 +10,8 @@ from typing import Any
 from orchestration.generate.model import (
     CES_MEAN,
     CONVERSION_PROBABILITY,
+    LATE_NPS_SHIFT,
+    LATE_SHIFT_DAYS,
     MOMENT_NPS_EFFECT,
     NPS_TARGETS,
     PERSONA_NPS_OFFSET,
@@ -92,6 +94,7 @@ def generate_exports(
             "nps_offset_by_persona": dict(PERSONA_NPS_OFFSET),
             "nps_effect_after_touchpoint": {**dict(MOMENT_NPS_EFFECT), "blog_article": 0},
             "ces_mean_by_touchpoint": dict(CES_MEAN),
+            "nps_shift_in_last_days": {"days": LATE_SHIFT_DAYS, **LATE_NPS_SHIFT},
         },
         "expected": truth.expected(),
     }

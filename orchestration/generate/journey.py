@@ -22,6 +22,8 @@ from orchestration.generate.model import (
     CASE_ORIGIN_TOUCHPOINT,
     CES_MEAN,
     DUPLICATE_LINE_SHARE,
+    LATE_NPS_SHIFT,
+    LATE_SHIFT_DAYS,
     MOMENT_NPS_EFFECT,
     NPS_TARGETS,
     OMIT_NULLS_SHARE,
@@ -476,6 +478,11 @@ class PersonBuilder:
                     effect
                     for moment, effect in MOMENT_NPS_EFFECT.items()
                     if self.moments.get(moment, occurred) < occurred
+                )
+                + (
+                    LATE_NPS_SHIFT.get(touchpoint, 0.0)
+                    if occurred >= self.end - LATE_SHIFT_DAYS * DAY
+                    else 0.0
                 ),
                 ces_mean=CES_MEAN[touchpoint],
                 recipient=recipient,

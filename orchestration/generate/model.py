@@ -65,6 +65,10 @@ PERSONA_NPS_OFFSET: dict[str, float] = {
     "mid_market": 0,
 }
 MOMENT_NPS_EFFECT: dict[str, float] = {"demo_request": 30}
+# NPS points added to the target of responses about a touchpoint that occurred in the last
+# LATE_SHIFT_DAYS of the window: a real drop (sales calls) and a dip within noise (checkout).
+LATE_SHIFT_DAYS = 30
+LATE_NPS_SHIFT: dict[str, float] = {"sales_call": -30, "checkout": -8}
 # Mean customer effort answer (1 very difficult .. 7 very easy) per rated touchpoint.
 CES_MEAN: dict[str, float] = {
     "sales_call": 4.5,

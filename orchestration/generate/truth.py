@@ -8,6 +8,7 @@ warehouse points at a rule implemented differently on one side.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from decimal import Decimal
@@ -37,6 +38,12 @@ def quantile_cont(values: list[float], q: float) -> float:
     low = math.floor(position)
     high = math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def utc_month(moment: int) -> str:
+    """First day of the UTC month of a µs timestamp, as agg_survey_metrics' period_start."""
+    day = dt.datetime.fromtimestamp(moment / 1_000_000, tz=dt.UTC)
+    return f"{day.year:04d}-{day.month:02d}-01"
 
 
 def _round(value: float | None) -> float | None:
@@ -125,6 +132,7 @@ class TruthBuilder:
         self.ces_by_touchpoint: dict[str, _Ratings] = {}
         self.nps_exposed: dict[str, _Nps] = {tp: _Nps() for tp in TOUCHPOINT_PHASE}
         self.nps_not_exposed: dict[str, _Nps] = {tp: _Nps() for tp in TOUCHPOINT_PHASE}
+        self.nps_by_touchpoint_month: dict[str, dict[str, _Nps]] = {}
 
     # --- people -------------------------------------------------------------------------------
 
@@ -274,6 +282,9 @@ class TruthBuilder:
                 self._add_customer_nps(customer, response.recorded, score)
             if touchpoint is not None:
                 self.nps_by_touchpoint.setdefault(touchpoint, _Nps()).add(score)
+                month = utc_month(response.recorded)
+                months = self.nps_by_touchpoint_month.setdefault(touchpoint, {})
+                months.setdefault(month, _Nps()).add(score)
                 self.nps_by_phase.setdefault(TOUCHPOINT_PHASE[touchpoint], _Nps()).add(score)
         self.raw_rows["survey_responses"] += len(responses)
 
@@ -410,4 +421,8 @@ class TruthBuilder:
                 if tp in self.ces_by_touchpoint
             },
             "moments_that_matter": self.moments_that_matter(),
+            "nps_by_touchpoint_month": {
+                tp: {month: nps.as_dict() for month, nps in sorted(months.items())}
+                for tp, months in self.nps_by_touchpoint_month.items()
+            },
         }

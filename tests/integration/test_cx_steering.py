@@ -8,7 +8,9 @@ raise later NPS by 30 points, blog articles change nothing) are in truth.json's 
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +152,47 @@ def test_target_statuses_follow_the_rule_and_the_funnel(sample_run, truth):
     assert _close(conversion["consideration"], funnel["consideration"]["conversion_to_next"])
     median = {row[1]: row[3] for row in rows if row[0] == "median_hours_to_next"}
     assert _close(median["purchase"], funnel["purchase"]["median_hours_to_next"])
+
+
+def test_alerts_flag_the_planted_drop_but_not_the_dip(sample_run, truth):
+    months = truth["expected"]["nps_by_touchpoint_month"]
+    planted = truth["planted"]["nps_shift_in_last_days"]
+    assert planted["sales_call"] <= -20 and -10 <= planted["checkout"] < 0
+    alerts = sample_run.query(
+        "select scope_id, period_start::varchar, value, compared_value from marts.fct_cx_alerts"
+        " where alert_kind = 'below_previous_period' and metric = 'nps'"
+        " and scope_type = 'touchpoint' and period_grain = 'month'",
+        published=True,
+    )
+    by_touchpoint = {row[0]: row[1:] for row in alerts}
+    assert "checkout" not in by_touchpoint  # the planted dip stays within noise
+    period, value, previous = by_touchpoint["sales_call"]
+    *_, (earlier, earlier_figures), (latest, latest_figures) = months["sales_call"].items()
+    assert period == latest
+    assert _close(value, latest_figures["nps"]) and _close(previous, earlier_figures["nps"])
+
+
+def test_each_alert_is_raised_once_with_its_file_in_the_outbox(sample_run, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from orchestration.outbox import raise_alerts
+
+    alerts = sample_run.query("select alert_id, outbox_file from ops.alerts")
+    assert alerts, "the sample plants a drop, so the run raises at least one alert"
+    assert {row[0] for row in alerts} == {
+        row[0] for row in sample_run.query("select alert_id from marts.fct_cx_alerts")
+    }
+    for alert_id, outbox_file in alerts:
+        document = json.loads(Path(outbox_file).read_text(encoding="utf-8"))
+        assert document["alert_id"] == alert_id and document["message"]
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample_run.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        assert raise_alerts(con, tmp_path / "outbox", "again") == []  # nothing twice
+        forgotten = alerts[0][0]
+        con.execute("delete from ops.alerts where alert_id = ?", [forgotten])
+        [again] = raise_alerts(con, tmp_path / "outbox", "again")
+    assert again["alert_id"] == forgotten
+    assert (tmp_path / "outbox" / "alerts" / f"{forgotten}.json").exists()

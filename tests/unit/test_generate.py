@@ -380,6 +380,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "nps_offset_by_persona",
         "nps_effect_after_touchpoint",
         "ces_mean_by_touchpoint",
+        "nps_shift_in_last_days",
     }
     expected = truth["expected"]
     assert set(expected) == {
@@ -400,6 +401,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "csat_by_touchpoint",
         "ces_by_touchpoint",
         "moments_that_matter",
+        "nps_by_touchpoint_month",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):

@@ -139,6 +139,8 @@ statistics as (
         {{ nps('promoters', 'detractors', 'n') }} as value,
         {{ nps_adjusted_wald_bound('promoters', 'detractors', 'n', 'low') }} as ci_low,
         {{ nps_adjusted_wald_bound('promoters', 'detractors', 'n', 'high') }} as ci_high,
+        sqrt({{ nps_variance('promoters', 'detractors', 'n') }} / cast(n as double))
+            as std_error,
         'adjusted_wald' as interval_method
     from counted
     where metric = 'nps'
@@ -151,6 +153,11 @@ statistics as (
         100.0 * cast(top_box as double) / cast(n as double) as value,
         100.0 * {{ wilson_bound('top_box', 'n', 'low') }} as ci_low,
         100.0 * {{ wilson_bound('top_box', 'n', 'high') }} as ci_high,
+        100.0 * sqrt(
+            cast(top_box as double) / cast(n as double)
+            * (1.0 - cast(top_box as double) / cast(n as double))
+            / cast(n as double)
+        ) as std_error,
         'wilson' as interval_method
     from counted
     where metric = 'csat'
@@ -163,6 +170,7 @@ statistics as (
         score_mean as value,
         {{ mean_t_bound('score_mean', 'score_stddev', 'n', 'low') }} as ci_low,
         {{ mean_t_bound('score_mean', 'score_stddev', 'n', 'high') }} as ci_high,
+        score_stddev / sqrt(cast(n as double)) as std_error,
         't' as interval_method
     from counted
     where metric in ('csat', 'ces')
@@ -182,6 +190,7 @@ final as (
         statistics.value,
         statistics.ci_low,
         statistics.ci_high,
+        statistics.std_error,
         statistics.interval_method,
         statistics.scale_min,
         statistics.scale_max,

@@ -1,0 +1,152 @@
+"""The outbox: files that alerting and ticketing tools pick up, each item written once.
+
+After the marts are published, the job writes every alert of ``marts.fct_cx_alerts`` that it
+has not raised before as one JSON file in ``<outbox>/alerts/`` and records it in
+``ops.alerts``. An alert's id is stable for the same kind, metric, scope and period, so a
+later run (or a re-run of the same exports) never raises it again. The file is written
+before the row is recorded: a crash in between rewrites the same file (same name, same
+content) on the next run instead of losing the alert.
+"""
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.resources import WarehouseResource
+
+ALERT_COLUMNS = (
+    "alert_id",
+    "alert_kind",
+    "metric",
+    "statistic",
+    "scope_type",
+    "scope_id",
+    "period_grain",
+    "period_start",
+    "value",
+    "compared_value",
+    "difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "n",
+    "owner",
+    "message",
+)
+
+_CREATE_ALERTS = """
+create table if not exists ops.alerts (
+    alert_id varchar primary key,
+    alert_kind varchar,
+    metric varchar,
+    statistic varchar,
+    scope_type varchar,
+    scope_id varchar,
+    period_grain varchar,
+    period_start date,
+    value double,
+    compared_value double,
+    difference double,
+    difference_ci_low double,
+    difference_ci_high double,
+    n bigint,
+    owner varchar,
+    message varchar,
+    raised_at timestamp,
+    run_id varchar,
+    outbox_file varchar
+)
+"""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def new_alerts(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Alerts of marts.fct_cx_alerts that ops.alerts has not recorded yet."""
+    con.execute("create schema if not exists ops")
+    con.execute(_CREATE_ALERTS)
+    columns = ", ".join(f"alerts.{name}" for name in ALERT_COLUMNS)
+    rows = con.execute(
+        f"select {columns} from marts.fct_cx_alerts as alerts"
+        " where not exists (select 1 from ops.alerts as raised"
+        " where raised.alert_id = alerts.alert_id)"
+        " order by alerts.period_grain, alerts.scope_type, alerts.scope_id, alerts.alert_kind"
+    ).fetchall()
+    return [dict(zip(ALERT_COLUMNS, row, strict=True)) for row in rows]
+
+
+def raise_alerts(
+    con: duckdb.DuckDBPyConnection, outbox: Path, run_id: str
+) -> list[dict[str, object]]:
+    """Write each new alert to ``<outbox>/alerts/<alert_id>.json``, then record it."""
+    alerts = new_alerts(con)
+    raised_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for alert in alerts:
+        path = outbox / "alerts" / f"{alert['alert_id']}.json"
+        document = {key: _json_value(value) for key, value in alert.items()}
+        _write_atomically(path, json.dumps({**document, "run_id": run_id}, indent=2) + "\n")
+        placeholders = ", ".join("?" for _ in range(len(ALERT_COLUMNS) + 3))
+        con.execute(
+            f"insert into ops.alerts values ({placeholders})",
+            [*alert.values(), raised_at, run_id, str(path)],
+        )
+    return alerts
+
+
+def build_alerts_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["cx", "alerts"]),
+        deps=after,
+        group_name="publish",
+        kinds={"duckdb", "json"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                "no_new_cx_alerts",
+                asset=dg.AssetKey(["cx", "alerts"]),
+                description=(
+                    "Warns when this run raised an alert: an NPS or CSAT of a touchpoint or "
+                    "phase below its target or the previous period, beyond noise."
+                ),
+            )
+        ],
+        description=(
+            "New alerts of marts.fct_cx_alerts: one JSON file each in <outbox>/alerts/, a row "
+            "in ops.alerts, never the same alert twice. Runs after the marts are published."
+        ),
+    )
+    def cx_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        outbox = warehouse.outbox()
+        with warehouse.connect() as con:
+            alerts = raise_alerts(con, outbox, context.run.run_id)
+            total = con.execute("select count(*) from ops.alerts").fetchone()[0]
+        for alert in alerts:
+            context.log.warning(f"alert: {alert['message']}")
+        listing = "\n".join(f"- {alert['message']}" for alert in alerts)
+        yield dg.MaterializeResult(
+            metadata={
+                "new_alerts": len(alerts),
+                "alerts_raised_so_far": total,
+                "outbox": dg.MetadataValue.path(str(outbox / "alerts")),
+            }
+        )
+        yield dg.AssetCheckResult(
+            check_name="no_new_cx_alerts",
+            passed=not alerts,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"{len(alerts)} new alert(s)" if alerts else "no new alerts",
+            metadata={"alerts": dg.MetadataValue.md(listing)} if alerts else {},
+        )
+
+    return cx_alerts
