@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.ingestion import RAW_TABLES
-from orchestration.outbox import build_alerts_asset
+from orchestration.outbox import build_alerts_asset, build_follow_ups_asset
 from orchestration.progress import progress_logger
 from orchestration.publish import build_publish_asset
 from orchestration.quality.checks import build_gx_check
@@ -52,6 +52,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
             dbt_models,
             build_publish_asset(mart_keys),
             build_alerts_asset([dg.AssetKey(["bi", "published_marts"])]),
+            build_follow_ups_asset([dg.AssetKey(["bi", "published_marts"])]),
         ],
         asset_checks=[
             *(build_gx_check(table) for table in RAW_TABLES),

@@ -1,5 +1,10 @@
 """The outbox: files that alerting and ticketing tools pick up, each item written once.
 
+Follow-ups: every follow-up of ``marts.fct_detractor_follow_ups`` not handed over before goes
+into one CSV and one JSON Lines file per run in ``<outbox>/follow_ups/`` and is recorded in
+``ops.follow_up_outbox``. The ticketing tool's outcomes come back as ``followups/*.csv`` in
+the landing folder (see orchestration/ingestion/readers/follow_ups.py).
+
 After the marts are published, the job writes every alert of ``marts.fct_cx_alerts`` that it
 has not raised before as one JSON file in ``<outbox>/alerts/`` and records it in
 ``ops.alerts``. An alert's id is stable for the same kind, metric, scope and period, so a
@@ -8,7 +13,9 @@ before the row is recorded: a crash in between rewrites the same file (same name
 content) on the next run instead of losing the alert.
 """
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 from pathlib import Path
@@ -103,6 +110,105 @@ def raise_alerts(
             [*alert.values(), raised_at, run_id, str(path)],
         )
     return alerts
+
+
+FOLLOW_UP_COLUMNS = (
+    "follow_up_id",
+    "survey_response_id",
+    "customer_id",
+    "touchpoint_id",
+    "owner",
+    "trigger_reason",
+    "nps_score",
+    "csat_score",
+    "comment",
+    "responded_at",
+    "due_at",
+)
+
+_CREATE_FOLLOW_UP_OUTBOX = """
+create table if not exists ops.follow_up_outbox (
+    follow_up_id varchar primary key,
+    handed_over_at timestamp,
+    run_id varchar,
+    outbox_file varchar
+)
+"""
+
+
+def new_follow_ups(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Follow-ups of marts.fct_detractor_follow_ups not handed over yet, oldest first."""
+    con.execute("create schema if not exists ops")
+    con.execute(_CREATE_FOLLOW_UP_OUTBOX)
+    columns = ", ".join(f"follow_ups.{name}" for name in FOLLOW_UP_COLUMNS)
+    rows = con.execute(
+        f"select {columns} from marts.fct_detractor_follow_ups as follow_ups"
+        " where not exists (select 1 from ops.follow_up_outbox as handed"
+        " where handed.follow_up_id = follow_ups.follow_up_id)"
+        " order by follow_ups.responded_at, follow_ups.follow_up_id"
+    ).fetchall()
+    return [dict(zip(FOLLOW_UP_COLUMNS, row, strict=True)) for row in rows]
+
+
+def hand_over_follow_ups(
+    con: duckdb.DuckDBPyConnection, outbox: Path, run_id: str
+) -> tuple[list[dict[str, object]], list[Path]]:
+    """Write the new follow-ups to ``follow_ups_<time>_<run>.csv`` and ``.jsonl``, then record
+    them; returns the follow-ups and the files (none when there is nothing new)."""
+    follow_ups = new_follow_ups(con)
+    if not follow_ups:
+        return [], []
+    handed_over_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stem = f"follow_ups_{handed_over_at:%Y%m%dT%H%M%S}_{run_id[:8]}"
+    folder = outbox / "follow_ups"
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=FOLLOW_UP_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _json_value(v) for k, v in row.items()} for row in follow_ups)
+    lines = "".join(
+        json.dumps({k: _json_value(v) for k, v in row.items()}, ensure_ascii=False) + "\n"
+        for row in follow_ups
+    )
+    files = [folder / f"{stem}.csv", folder / f"{stem}.jsonl"]
+    _write_atomically(files[0], table.getvalue())
+    _write_atomically(files[1], lines)
+    con.executemany(
+        "insert into ops.follow_up_outbox values (?, ?, ?, ?)",
+        [(row["follow_up_id"], handed_over_at, run_id, str(files[0])) for row in follow_ups],
+    )
+    return follow_ups, files
+
+
+def build_follow_ups_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["cx", "follow_ups_outbox"]),
+        deps=after,
+        group_name="publish",
+        kinds={"duckdb", "csv", "json"},
+        description=(
+            "New follow-ups of marts.fct_detractor_follow_ups (every detractor and CSAT 1-2 "
+            "answer) handed to the ticketing tool: one CSV and one JSON Lines file per run in "
+            "<outbox>/follow_ups/, recorded in ops.follow_up_outbox, never the same one twice."
+        ),
+    )
+    def follow_ups_outbox(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        outbox = warehouse.outbox()
+        with warehouse.connect() as con:
+            follow_ups, files = hand_over_follow_ups(con, outbox, context.run.run_id)
+            total = con.execute("select count(*) from ops.follow_up_outbox").fetchone()[0]
+        context.log.info(f"{len(follow_ups)} new follow-up(s) handed over in {outbox}")
+        return dg.MaterializeResult(
+            metadata={
+                "new_follow_ups": len(follow_ups),
+                "handed_over_so_far": total,
+                **({"csv": dg.MetadataValue.path(str(files[0]))} if files else {}),
+                "outbox": dg.MetadataValue.path(str(outbox / "follow_ups")),
+            }
+        )
+
+    return follow_ups_outbox
 
 
 def build_alerts_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:

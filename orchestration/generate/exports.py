@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from orchestration.generate.followups import write_outcomes
 from orchestration.generate.model import (
     CES_MEAN,
     CONVERSION_PROBABILITY,
@@ -46,6 +47,7 @@ def generate_exports(
     """Write synthetic survey, CRM and web exports in their real formats plus `truth.json`.
 
     Layout: `survey/*.csv` (Qualtrics), `crm/<Object>.csv` (Salesforce),
+    `followups/outcomes.csv` (outcomes of the follow-ups on unhappy answers),
     `web/events_YYYYMMDD.json[.gz]` (GA4 BigQuery export), `truth.json`. The same arguments
     give the same bytes. Returns the truth document that was written.
     """
@@ -58,7 +60,7 @@ def generate_exports(
     _remove_earlier_output(out_dir)
 
     simulator = Simulator(days=days, seed=seed, start_date=start_date)
-    truth = TruthBuilder()
+    truth = TruthBuilder(simulator.window_end)
     responses: list[SurveyResponse] = []
     with ExportWriters(out_dir, start_date) as writers:
         for _ in range(customers):
@@ -80,6 +82,7 @@ def generate_exports(
         )
         writers.write_surveys(SURVEYS, responses)
     truth.add_surveys(responses)
+    write_outcomes(out_dir / "followups" / "outcomes.csv", truth.follow_up_outcomes)
 
     document = {
         "parameters": {

@@ -1,7 +1,8 @@
-"""Personas as the dbt seed `personas` defines them, applied to a customer's CRM records.
+"""The CX seeds the generator reads: personas (applied to a customer's CRM records) and the
+follow-up service levels.
 
-The generator reads the seed (the one home of the persona rules) and implements the matching
-on its own, so that truth.json and the warehouse's int_customer_personas agree independently.
+The generator reads the dbt seeds (the one home of these rules) and implements the matching
+on its own, so that truth.json and the warehouse's models agree independently.
 """
 
 from __future__ import annotations
@@ -88,3 +89,20 @@ def persona_of_known(account: dict[str, str] | None, contact: dict[str, str]) ->
 
 def persona_of_anonymous() -> str | None:
     return next((r.persona_id for r in persona_rules() if r.customer_kind == "anonymous"), None)
+
+
+@cache
+def _service_levels() -> dict[tuple[str, str], float]:
+    path = dbt_project_dir() / "seeds" / "follow_up_service_levels.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {
+            (row["trigger_reason"], row["touchpoint_id"]): float(row["hours_to_follow_up"])
+            for row in csv.DictReader(handle)
+        }
+
+
+def follow_up_hours(trigger: str, touchpoint: str | None) -> float:
+    """Hours a follow-up may take (seed follow_up_service_levels: the touchpoint's row wins
+    over '*')."""
+    levels = _service_levels()
+    return levels.get((trigger, touchpoint or ""), levels[(trigger, "*")])

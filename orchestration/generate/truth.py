@@ -14,9 +14,14 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from orchestration.generate import followups
 from orchestration.generate.clock import HOUR, parse_salesforce_datetime
 from orchestration.generate.model import PersonRecords
-from orchestration.generate.personas import persona_of_anonymous, persona_of_known
+from orchestration.generate.personas import (
+    follow_up_hours,
+    persona_of_anonymous,
+    persona_of_known,
+)
 from orchestration.generate.survey import SURVEYS, SurveyResponse
 from orchestration.generate.taxonomy import (
     JOURNEY_ID,
@@ -107,7 +112,8 @@ CES_COLUMN = {spec.name: spec.ces_id for spec in SURVEYS}
 class TruthBuilder:
     """Folds each person's records into the expected figures; bounded by customers, not events."""
 
-    def __init__(self) -> None:
+    def __init__(self, window_end: int) -> None:
+        self.window_end = window_end
         self.raw_rows: Counter[str] = Counter()
         self.web_distinct = 0
         self.touchpoints: Counter[str] = Counter({tp: 0 for tp in TOUCHPOINT_PHASE})
@@ -133,6 +139,9 @@ class TruthBuilder:
         self.nps_exposed: dict[str, _Nps] = {tp: _Nps() for tp in TOUCHPOINT_PHASE}
         self.nps_not_exposed: dict[str, _Nps] = {tp: _Nps() for tp in TOUCHPOINT_PHASE}
         self.nps_by_touchpoint_month: dict[str, dict[str, _Nps]] = {}
+        self.follow_ups: Counter[str] = Counter()
+        self.follow_up_hours: list[float] = []
+        self.follow_up_outcomes: list[dict[str, str]] = []
 
     # --- people -------------------------------------------------------------------------------
 
@@ -274,6 +283,7 @@ class TruthBuilder:
             if customer is None:
                 self.unresolved_valid_responses += 1
             self._add_ratings(response, touchpoint)
+            self._add_follow_up(response, touchpoint, nps_column)
             if row[nps_column] == "":
                 continue
             score = int(row[nps_column])
@@ -299,6 +309,28 @@ class TruthBuilder:
             value = response.row.get(column, "")
             if value != "":
                 ratings.setdefault(touchpoint, _Ratings(top_box)).scores.append(int(value))
+
+    def _add_follow_up(
+        self, response: SurveyResponse, touchpoint: str | None, nps_column: str
+    ) -> None:
+        """A valid detractor answer or CSAT 1-2 is a follow-up; its outcome (if exported)."""
+        row = response.row
+        detractor = row[nps_column] != "" and int(row[nps_column]) <= 6
+        low_csat = row.get("CSAT", "") != "" and int(row["CSAT"]) <= 2
+        if not (detractor or low_csat):
+            return
+        trigger = "detractor" if detractor else "low_csat"
+        self.follow_ups[trigger] += 1
+        outcome = followups.outcome(response, self.window_end)
+        if outcome is None:
+            return
+        self.follow_up_outcomes.append(outcome)
+        self.follow_ups[outcome["Status"]] += 1
+        if outcome["Status"] == "closed":
+            hours = (parse_salesforce_datetime(outcome["Closed At"]) - response.recorded) / HOUR
+            self.follow_up_hours.append(hours)
+            if hours <= follow_up_hours(trigger, touchpoint):
+                self.follow_ups["closed_within_service_level"] += 1
 
     def _add_customer_nps(self, customer: str, recorded: int, score: int) -> None:
         """NPS by the customer's persona, and exposed / not exposed to every touchpoint."""
@@ -421,6 +453,17 @@ class TruthBuilder:
                 if tp in self.ces_by_touchpoint
             },
             "moments_that_matter": self.moments_that_matter(),
+            "follow_ups": {
+                "total": self.follow_ups["detractor"] + self.follow_ups["low_csat"],
+                "detractor": self.follow_ups["detractor"],
+                "low_csat": self.follow_ups["low_csat"],
+                "closed": self.follow_ups["closed"],
+                "unreachable": self.follow_ups["unreachable"],
+                "closed_within_service_level": self.follow_ups["closed_within_service_level"],
+                "median_hours_to_close": _round(quantile_cont(self.follow_up_hours, 0.5))
+                if self.follow_up_hours
+                else None,
+            },
             "nps_by_touchpoint_month": {
                 tp: {month: nps.as_dict() for month, nps in sorted(months.items())}
                 for tp, months in self.nps_by_touchpoint_month.items()

@@ -62,6 +62,11 @@ SURVEY_RESPONSE_COLUMNS: tuple[Column, ...] = tuple(
     )
 )
 
+# Outcomes of the follow-ups the outbox handed to a ticketing tool (landing `followups/*.csv`).
+FOLLOW_UP_OUTCOME_COLUMNS: tuple[Column, ...] = tuple(
+    (name, VARCHAR) for name in ("follow_up_id", "status", "closed_at", "resolution")
+)
+
 # A CRM table starts with the lineage columns, `id` and the object's CRM_STANDARD_FIELDS; every
 # other column arrives with the files (Salesforce exports choose their own fields) and is added
 # on first sight.

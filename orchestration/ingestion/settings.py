@@ -46,7 +46,7 @@ def _env_comment_question() -> str | None:
 # loaded is held, not applied (per landing sub-folder). CRM exports are snapshots whose size
 # moves a little from week to week; a survey export only ever grows; a re-exported GA4 day
 # gains late events. A file with no rows at all replacing one with rows is always held.
-DEFAULT_MAX_DROP = {"crm": 0.2, "survey": 0.0, "web": 0.0}
+DEFAULT_MAX_DROP = {"crm": 0.2, "survey": 0.0, "web": 0.0, "followups": 0.0}
 
 
 def _env_max_drop() -> dict[str, float]:

@@ -2,7 +2,8 @@
 
 The landing folder contract: ``<landing>/survey/*.csv``, ``<landing>/crm/<Object>.csv``
 (Salesforce object name, any letter case) and ``<landing>/web/events_YYYYMMDD.json[.gz]``,
-``<landing>/web/events_YYYYMMDD.parquet`` (GA4) or ``<landing>/web/*.tsv[.gz]`` (Snowplow).
+``<landing>/web/events_YYYYMMDD.parquet`` (GA4) or ``<landing>/web/*.tsv[.gz]`` (Snowplow),
+and ``<landing>/followups/*.csv`` (outcomes of the follow-ups the outbox handed out).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .readers import (
+    FollowUpOutcomesCsvReader,
     Ga4NdjsonReader,
     Ga4ParquetReader,
     HubSpotCsvReader,
@@ -28,6 +30,7 @@ from .readers import (
 from .schema import (
     CRM_BASE_COLUMNS,
     CRM_STANDARD_FIELDS,
+    FOLLOW_UP_OUTCOME_COLUMNS,
     GA4_EVENT_COLUMNS,
     SURVEY_RESPONSE_COLUMNS,
     VARCHAR,
@@ -145,6 +148,17 @@ RAW_TABLES: dict[str, SourceSpec] = {
         "and Snowplow enriched events mapped to the GA4 shape (exact duplicates kept; staging "
         "removes them).",
         columns=GA4_EVENT_COLUMNS,
+    ),
+    "follow_up_outcomes": SourceSpec(
+        raw_table="follow_up_outcomes",
+        folder="followups",
+        file_pattern=r"[^/]+\.csv(\.gz)?",
+        pattern_label="followups/*.csv[.gz]",
+        readers=(FollowUpOutcomesCsvReader(),),
+        description="Outcomes of the follow-ups on unhappy customers that the outbox handed to "
+        "a ticketing tool: follow-up id, status, closed_at, resolution (a later file's row for "
+        "the same follow-up supersedes an earlier one).",
+        columns=FOLLOW_UP_OUTCOME_COLUMNS,
     ),
 }
 

@@ -196,3 +196,57 @@ def test_each_alert_is_raised_once_with_its_file_in_the_outbox(sample_run, tmp_p
         [again] = raise_alerts(con, tmp_path / "outbox", "again")
     assert again["alert_id"] == forgotten
     assert (tmp_path / "outbox" / "alerts" / f"{forgotten}.json").exists()
+
+
+def test_closed_loop_reproduces_the_planted_follow_up_outcomes(sample_run, truth):
+    expected = truth["expected"]["follow_ups"]
+    by_trigger = dict(
+        sample_run.query(
+            "select trigger_reason, count(*) from marts.fct_detractor_follow_ups group by 1",
+            published=True,
+        )
+    )
+    assert by_trigger.get("detractor", 0) == expected["detractor"]
+    assert by_trigger.get("low_csat", 0) == expected["low_csat"]
+    overall = sample_run.query(
+        "select follow_ups, closed, unreachable, closed_within_service_level,"
+        " median_hours_to_close from marts.agg_follow_up_outcomes"
+        " where owner = 'all' and touchpoint_id = 'all'",
+        published=True,
+    )
+    follow_ups, closed, unreachable, within, median = overall[0]
+    assert (follow_ups, closed, unreachable, within) == (
+        expected["total"],
+        expected["closed"],
+        expected["unreachable"],
+        expected["closed_within_service_level"],
+    )
+    assert _close(median, expected["median_hours_to_close"])
+
+
+def test_every_follow_up_is_handed_over_once_as_csv_and_json_lines(sample_run, tmp_path):
+    import csv
+    import shutil
+
+    import duckdb
+
+    from orchestration.outbox import hand_over_follow_ups
+
+    handed = sample_run.query("select follow_up_id, outbox_file from ops.follow_up_outbox")
+    ids = {row[0] for row in handed}
+    assert ids == {
+        row[0]
+        for row in sample_run.query("select follow_up_id from marts.fct_detractor_follow_ups")
+    }
+    [csv_file] = {Path(row[1]) for row in handed}
+    with csv_file.open(newline="", encoding="utf-8") as handle:
+        assert {row["follow_up_id"] for row in csv.DictReader(handle)} == ids
+    lines = csv_file.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines()
+    assert {json.loads(line)["follow_up_id"] for line in lines} == ids
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample_run.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        assert hand_over_follow_ups(con, tmp_path / "outbox", "again") == ([], [])
+        con.execute("delete from ops.follow_up_outbox where follow_up_id = ?", [min(ids)])
+        follow_ups, files = hand_over_follow_ups(con, tmp_path / "outbox", "again")
+    assert [row["follow_up_id"] for row in follow_ups] == [min(ids)] and len(files) == 2

@@ -402,6 +402,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "ces_by_touchpoint",
         "moments_that_matter",
         "nps_by_touchpoint_month",
+        "follow_ups",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):

@@ -40,6 +40,7 @@ FULL_LANDING = {
     "crm/OpportunityHistory.csv": FIXTURES / "salesforce/OpportunityHistory.csv",
     "crm/Case.csv": FIXTURES / "salesforce/Case.csv",
     "web/events_20231215.json": FIXTURES / "ga4/events_20231215.json",
+    "followups/outcomes.csv": FIXTURES / "followups/outcomes_semicolon.csv",
     "web/events_20231216.json.gz": gzip.compress(
         (FIXTURES / "ga4/events_20231216.json").read_bytes(), mtime=0
     ),
@@ -135,6 +136,7 @@ def test_full_landing_counts_reconcile_everywhere(con, tmp_path: Path) -> None:
         "crm_cases": (4, 2, 2),
         "crm_opportunity_contact_roles": (0, 0, 0),  # no such export in this landing
         "web_events": (9, 7, 2),
+        "follow_up_outcomes": (3, 2, 1),  # row 3 has no follow-up id
     }
     assert reports["survey_responses"].files_failed == 0  # the legacy sample loads too
     assert [f.source_format for f in reports["survey_responses"].files] == [
@@ -165,6 +167,7 @@ def test_full_landing_counts_reconcile_everywhere(con, tmp_path: Path) -> None:
     assert quarantine == [
         ("crm_cases", True, True),
         ("crm_contacts", True, True),
+        ("follow_up_outcomes", True, True),
         ("survey_responses", True, True),
         ("web_events", True, True),
     ]

@@ -540,3 +540,39 @@ def test_refused_formats_are_not_counted_as_accepted() -> None:
     refused = RefusedFormat("x_csv", "X export", "Export it as Y.", lambda head: False)
     with_refused = dataclasses.replace(survey, readers=(*survey.readers, refused))
     assert with_refused.accepted_formats == accepted
+
+
+# --- Follow-up outcomes ----------------------------------------------------------------------
+
+
+def test_follow_up_outcomes_read_display_headers_and_quarantine_rows_without_id(
+    con, tmp_path: Path
+) -> None:
+    landing = make_landing(
+        tmp_path, {"followups/outcomes.csv": FIXTURES / "followups/outcomes_semicolon.csv"}
+    )
+    [result] = ingest_raw_table(con, landing, "follow_up_outcomes").files
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == (
+        "loaded",
+        3,
+        2,
+        1,
+    )
+    assert result.source_format == "follow_up_outcomes_csv"
+    loaded = rows(con, "SELECT * FROM raw.follow_up_outcomes ORDER BY _source_row")
+    assert [(r["follow_up_id"], r["status"], r["closed_at"], r["resolution"]) for r in loaded] == [
+        ("fu_R_1", "closed", "2026-09-03T10:00:00Z", "Kunde angerufen, Gutschrift"),
+        ("fu_R_2", "unreachable", None, None),
+    ]
+    [quarantined] = rows(con, "SELECT * FROM ops.quarantine WHERE raw_table = 'follow_up_outcomes'")
+    assert quarantined["source_row"] == 3 and "no follow-up id" in quarantined["reason"]
+    assert quarantined["column_name"] == "Follow-up ID"
+
+
+def test_follow_up_outcomes_without_a_status_column_fail_with_advice(con, tmp_path: Path) -> None:
+    landing = make_landing(
+        tmp_path, {"followups/outcomes.csv": "follow_up_id,closed_at\nfu_R_1,2026-09-03\n"}
+    )
+    [result] = ingest_raw_table(con, landing, "follow_up_outcomes").files
+    assert result.status in ("failed", "unrecognised")
+    assert "status" in (result.message or "")

@@ -1,6 +1,7 @@
 """Export format readers. Adding a format = one reader class + its tests + one line in specs."""
 
 from .base import FormatError, ReadContext, Reader, ReadResult, RefusedFormat, TempScope
+from .follow_ups import FollowUpOutcomesCsvReader
 from .ga4 import Ga4NdjsonReader, Ga4ParquetReader
 from .hubspot import HubSpotCsvReader
 from .qualtrics import (
@@ -13,6 +14,7 @@ from .snowplow import SnowplowTsvReader
 from .surveymonkey import SurveyMonkeyCsvReader
 
 __all__ = [
+    "FollowUpOutcomesCsvReader",
     "FormatError",
     "Ga4NdjsonReader",
     "Ga4ParquetReader",
