@@ -80,18 +80,36 @@ def _json_value(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+def _not_recorded_yet(
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    ledger: str,
+    key: str,
+    columns: tuple[str, ...],
+    order_by: str,
+) -> list[dict[str, object]]:
+    """Rows of ``marts.<mart>`` whose ``key`` the ledger ``ops.<ledger>`` does not hold."""
+    selected = ", ".join(f"items.{name}" for name in columns)
+    rows = con.execute(
+        f"select {selected} from marts.{mart} as items"
+        f" where not exists (select 1 from ops.{ledger} as done where done.{key} = items.{key})"
+        f" order by {order_by}"
+    ).fetchall()
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 def new_alerts(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """Alerts of marts.fct_cx_alerts that ops.alerts has not recorded yet."""
     con.execute("create schema if not exists ops")
     con.execute(_CREATE_ALERTS)
-    columns = ", ".join(f"alerts.{name}" for name in ALERT_COLUMNS)
-    rows = con.execute(
-        f"select {columns} from marts.fct_cx_alerts as alerts"
-        " where not exists (select 1 from ops.alerts as raised"
-        " where raised.alert_id = alerts.alert_id)"
-        " order by alerts.period_grain, alerts.scope_type, alerts.scope_id, alerts.alert_kind"
-    ).fetchall()
-    return [dict(zip(ALERT_COLUMNS, row, strict=True)) for row in rows]
+    return _not_recorded_yet(
+        con,
+        "fct_cx_alerts",
+        "alerts",
+        "alert_id",
+        ALERT_COLUMNS,
+        "items.period_grain, items.scope_type, items.scope_id, items.alert_kind",
+    )
 
 
 def raise_alerts(
@@ -140,14 +158,14 @@ def new_follow_ups(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     """Follow-ups of marts.fct_detractor_follow_ups not handed over yet, oldest first."""
     con.execute("create schema if not exists ops")
     con.execute(_CREATE_FOLLOW_UP_OUTBOX)
-    columns = ", ".join(f"follow_ups.{name}" for name in FOLLOW_UP_COLUMNS)
-    rows = con.execute(
-        f"select {columns} from marts.fct_detractor_follow_ups as follow_ups"
-        " where not exists (select 1 from ops.follow_up_outbox as handed"
-        " where handed.follow_up_id = follow_ups.follow_up_id)"
-        " order by follow_ups.responded_at, follow_ups.follow_up_id"
-    ).fetchall()
-    return [dict(zip(FOLLOW_UP_COLUMNS, row, strict=True)) for row in rows]
+    return _not_recorded_yet(
+        con,
+        "fct_detractor_follow_ups",
+        "follow_up_outbox",
+        "follow_up_id",
+        FOLLOW_UP_COLUMNS,
+        "items.responded_at, items.follow_up_id",
+    )
 
 
 def hand_over_follow_ups(

@@ -11,12 +11,20 @@
     `key`: the column that identifies a record (the 15-character id).
 -#}
 {% macro latest_live_copy(relation, key) -%}
-    select * from (
-        select * from {{ relation }}
-        qualify row_number() over (
-            partition by {{ key }}
-            order by _loaded_at desc, _source_file desc, _source_row desc
-        ) = 1
-    )
+    select * from ({{ latest_loaded_copy(relation, key) }})
     where is_deleted is not true
+{%- endmacro %}
+
+
+{#-
+    One row per `key` (a column or a comma-separated list) of `relation`: the copy loaded last
+    (latest `_loaded_at`, then the later file name and row), as every staging model picks the
+    current version of a record that several loads delivered.
+-#}
+{% macro latest_loaded_copy(relation, key) -%}
+    select * from {{ relation }}
+    qualify row_number() over (
+        partition by {{ key }}
+        order by _loaded_at desc, _source_file desc, _source_row desc
+    ) = 1
 {%- endmacro %}

@@ -358,6 +358,42 @@ DECIMAL_COMMA_PATTERN = r"[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?"
 DECIMAL_POINT_PATTERN = r"[+-]?[0-9]+(\.[0-9]+)?"
 
 
+def quarantine_records_without_id(
+    con: duckdb.DuckDBPyConnection,
+    scope: TempScope,
+    records: CsvRecords,
+    head: CsvHead,
+    has_id: str,
+    id_column: str,
+    reason: str,
+) -> tuple[str, int]:
+    """The quarantine table of a one-header-row CSV whose records need an id, and rows read.
+
+    Quarantined: the records (after row 1) where the SQL condition ``has_id`` over ``c<i>`` is
+    false, with ``reason`` and the record's text, and every record DuckDB rejected. Rows read =
+    the parsed records + the rejected ones.
+    """
+    quarantine = scope.table("quarantine")
+    con.execute(
+        f"""CREATE TEMP TABLE {quote_ident(quarantine)} AS
+        SELECT _source_row AS source_row, {sql_literal(id_column)} AS column_name,
+               {sql_literal(reason)} AS reason,
+               {record_text_sql(len(head.header), head.delimiter, null_as='""')} AS record
+        FROM {quote_ident(records.records)}
+        WHERE _source_row > 1 AND NOT ({has_id})
+        UNION ALL
+        SELECT source_row, column_name, reason, record
+        FROM {quote_ident(records.rejects)}
+        WHERE source_row > 1"""
+    ).fetchall()
+    rows_read = con.execute(
+        f"""SELECT
+            (SELECT count(*) FROM {quote_ident(records.records)} WHERE _source_row > 1)
+          + (SELECT count(*) FROM {quote_ident(records.rejects)} WHERE source_row > 1)"""
+    ).fetchall()[0][0]
+    return quarantine, int(rows_read)
+
+
 @dataclass(frozen=True)
 class DecimalStyle:
     """The decimal separator of a file's numbers, and a note for people when it is not '.'

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from ..schema import FOLLOW_UP_OUTCOME_COLUMNS, quote_ident, sql_literal
+from ..schema import FOLLOW_UP_OUTCOME_COLUMNS, quote_ident
 from ..textfile import sniff_csv
 from .base import FormatError, ReadContext, ReadResult
-from .csv_records import load_csv_records, record_text_sql
+from .csv_records import load_csv_records, quarantine_records_without_id
 
 REQUIRED = ("follow_up_id", "status")
 
@@ -69,24 +69,9 @@ class FollowUpOutcomesCsvReader:
             "close a follow-up. Fill in the id the outbox gave the follow-up, or delete the "
             "record, then deliver the file again."
         )
-        quarantine = ctx.scope.table("quarantine")
-        con.execute(
-            f"""CREATE TEMP TABLE {quote_ident(quarantine)} AS
-            SELECT _source_row AS source_row, {sql_literal(id_column)} AS column_name,
-                   {sql_literal(reason)} AS reason,
-                   {record_text_sql(len(head.header), head.delimiter, null_as='""')} AS record
-            FROM {quote_ident(records.records)}
-            WHERE _source_row > 1 AND NOT ({has_id})
-            UNION ALL
-            SELECT source_row, column_name, reason, record
-            FROM {quote_ident(records.rejects)}
-            WHERE source_row > 1"""
-        ).fetchall()
-        rows_read = con.execute(
-            f"""SELECT
-                (SELECT count(*) FROM {quote_ident(records.records)} WHERE _source_row > 1)
-              + (SELECT count(*) FROM {quote_ident(records.rejects)} WHERE source_row > 1)"""
-        ).fetchall()[0][0]
+        quarantine, rows_read = quarantine_records_without_id(
+            con, ctx.scope, records, head, has_id, id_column, reason
+        )
         known = {name for name, _ in FOLLOW_UP_OUTCOME_COLUMNS}
         ignored = [name for name, key in zip(head.header, keys, strict=True) if key not in known]
         notes = [f"columns ignored: {', '.join(ignored)}"] if ignored else []
@@ -94,6 +79,6 @@ class FollowUpOutcomesCsvReader:
             rows=rows,
             columns=list(FOLLOW_UP_OUTCOME_COLUMNS),
             quarantine=quarantine,
-            rows_read=int(rows_read),
+            rows_read=rows_read,
             notes=records.notes + notes,
         )

@@ -15,7 +15,7 @@ import duckdb
 from ..schema import VARCHAR, quote_ident, sql_literal
 from ..textfile import sniff_csv
 from .base import FormatError, ReadContext, ReadResult
-from .csv_records import decimal_separator, load_csv_records, record_text_sql
+from .csv_records import decimal_separator, load_csv_records, quarantine_records_without_id
 from .hubspot import is_hubspot_header
 
 _API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -105,28 +105,13 @@ class SalesforceCsvReader:
             "cannot be joined or deduplicated. Export the object again with the Id field, or "
             "delete the record, then deliver the file again."
         )
-        quarantine = ctx.scope.table("quarantine")
-        con.execute(
-            f"""CREATE TEMP TABLE {quote_ident(quarantine)} AS
-            SELECT _source_row AS source_row, {sql_literal(header[id_index])} AS column_name,
-                   {sql_literal(reason)} AS reason,
-                   {record_text_sql(len(header), head.delimiter, null_as='""')} AS record
-            FROM {quote_ident(records.records)}
-            WHERE _source_row > 1 AND NOT ({has_id})
-            UNION ALL
-            SELECT source_row, column_name, reason, record
-            FROM {quote_ident(records.rejects)}
-            WHERE source_row > 1"""
-        ).fetchall()
-        rows_read = con.execute(
-            f"""SELECT
-                (SELECT count(*) FROM {quote_ident(records.records)} WHERE _source_row > 1)
-              + (SELECT count(*) FROM {quote_ident(records.rejects)} WHERE source_row > 1)"""
-        ).fetchall()[0][0]
+        quarantine, rows_read = quarantine_records_without_id(
+            con, ctx.scope, records, head, has_id, header[id_index], reason
+        )
         return ReadResult(
             rows=rows,
             columns=[(low, VARCHAR) for low in lowered] + [("_decimal_separator", VARCHAR)],
             quarantine=quarantine,
-            rows_read=int(rows_read),
+            rows_read=rows_read,
             notes=records.notes + ([decimals.note] if decimals.note else []),
         )

@@ -92,18 +92,7 @@ scoped as (
 -- ... and once per period grain; the grain 'all' has no period (period_start NULL).
 periods as (
 
-    {% for grain in period_grains %}
-        select
-            '{{ grain }}' as period_grain,
-            {% if grain == 'all' -%}
-                cast(null as date)
-            {%- else -%}
-                cast({{ dbt.date_trunc(grain, 'responded_at') }} as date)
-            {%- endif %} as period_start,
-            scoped.*
-        from scoped
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ rows_per_period('scoped', 'responded_at', period_grains) }}
 
 ),
 

@@ -33,30 +33,8 @@ renamed as (
 -- exports the current state; a later file supersedes an earlier one).
 latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by follow_up_id
-            order by _loaded_at desc, _source_file desc, _source_row desc
-        ) as version_rank
-    from renamed
-
-),
-
-final as (
-
-    select
-        follow_up_id,
-        status,
-        resolution,
-        closed_at,
-        _load_id,
-        _source_file,
-        _source_row,
-        _loaded_at
-    from latest
-    where version_rank = 1
+    {{ latest_loaded_copy('renamed', 'follow_up_id') }}
 
 )
 
-select * from final
+select * from latest

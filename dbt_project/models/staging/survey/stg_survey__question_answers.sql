@@ -81,38 +81,11 @@ renamed as (
 
 -- The answer of the response's latest load (as stg_survey__responses keeps it); a question the
 -- latest copy leaves empty (or does not have) is not answered.
-deduplicated as (
+latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by response_id, metric
-            order by _loaded_at desc, _source_file desc, _source_row desc
-        ) as version_rank
-    from renamed
-
-),
-
-final as (
-
-    select
-        response_id,
-        survey_name,
-        question_key,
-        metric,
-        answer_text,
-        score,
-        scale_min,
-        scale_max,
-        top_box_min,
-        higher_is_better,
-        _load_id,
-        _source_file,
-        _source_row,
-        _loaded_at
-    from deduplicated
-    where version_rank = 1 and nullif(trim(answer_text), '') is not null
+    {{ latest_loaded_copy('renamed', 'response_id, metric') }}
 
 )
 
-select * from final
+select * from latest
+where nullif(trim(answer_text), '') is not null

@@ -60,13 +60,7 @@ renamed as (
 -- A response exported again (a later export, a re-delivered file) keeps its latest load.
 deduplicated as (
 
-    select
-        *,
-        row_number() over (
-            partition by response_id
-            order by _loaded_at desc, _source_file desc, _source_row desc
-        ) as version_rank
-    from renamed
+    {{ latest_loaded_copy('renamed', 'response_id') }}
 
 ),
 
@@ -103,7 +97,6 @@ final as (
         _source_row,
         _loaded_at
     from deduplicated
-    where version_rank = 1
 
 )
 
