@@ -24,6 +24,7 @@ MARTS = {
     "fct_journey_phases",
     "agg_nps",
     "agg_phase_funnel",
+    "agg_rule_coverage",
     "agg_survey_metrics",
     "agg_kpi_target_vs_actual",
     "agg_moments_that_matter",

@@ -149,3 +149,37 @@ def test_journey_phase_rows_match_funnel(sample_run):
         published=True,
     )
     assert mismatches == []
+
+
+def test_rule_coverage_counts_what_the_rules_map(sample_run, truth, repo_root):
+    import csv
+
+    with (repo_root / "dbt_project" / "seeds" / "touchpoint_rules.csv").open() as handle:
+        source_of = {row["touchpoint_id"]: row["source_system"] for row in csv.DictReader(handle)}
+    expected_mapped = {"web": 0, "crm": 0}
+    for touchpoint, occurrences in truth["expected"]["touchpoints"].items():
+        if source_of[touchpoint] in expected_mapped:
+            expected_mapped[source_of[touchpoint]] += occurrences
+    coverage = {
+        row[0]: row[1:]
+        for row in sample_run.query(
+            "select source_system, records_seen, records_mapped, top_unmapped_values"
+            " from marts.agg_rule_coverage where period_grain = 'all'",
+            published=True,
+        )
+    }
+    assert coverage["web"][0] == truth["expected"]["web_events_distinct"]
+    assert coverage["web"][1] == expected_mapped["web"]
+    assert coverage["crm"][1] == expected_mapped["crm"]
+    assert coverage["survey"][:2] == (
+        truth["expected"]["survey_responses"]["total"],
+        truth["expected"]["survey_responses"]["total"],
+    )
+    # the unmapped pages an analyst would write a rule for next are named with their counts
+    assert "page_path=/checkout (" in coverage["web"][2]
+    daily = sample_run.scalar(
+        "select sum(records_seen) from marts.agg_rule_coverage"
+        " where period_grain = 'day' and source_system = 'web'",
+        published=True,
+    )
+    assert daily == coverage["web"][0]
