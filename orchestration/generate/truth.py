@@ -124,6 +124,7 @@ class TruthBuilder:
         self.known_customers = 0
         self.anonymous_customers = 0
         self.entered: dict[str, list[int | None]] = {}
+        self.next_entered: dict[str, list[int | None]] = {}
         self.surveys_total = 0
         self.surveys_valid = 0
         self.unresolved_valid_responses = 0
@@ -151,6 +152,7 @@ class TruthBuilder:
         self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
         index = PHASE_ORDER[TOUCHPOINT_PHASE[touchpoint]] - 1
+        self._person_occurrences.append((customer, index, at))
         current = slots[index]
         if current is None or at < current:
             slots[index] = at
@@ -161,11 +163,32 @@ class TruthBuilder:
         self.raw_rows["crm_opportunities"] += len(records.opportunities)
         self.raw_rows["crm_opportunity_history"] += len(records.opportunity_history)
         self.raw_rows["crm_cases"] += len(records.cases)
+        self._person_occurrences: list[tuple[str, int, int]] = []
         for account in records.accounts:
             self.accounts[account["Id"][:15]] = account
         self._add_contacts(records.contacts)
         self._add_web(records, lines)
         self._add_crm(records)
+        self._add_next_phase_entries()
+
+    def _add_next_phase_entries(self) -> None:
+        """Per customer of this person and phase: the first entry into the next phase after
+        entering this one (a visit of the next phase before it does not count)."""
+        for customer in {customer for customer, _, _ in self._person_occurrences}:
+            slots = self.entered[customer]
+            self.next_entered[customer] = [
+                min(
+                    (
+                        at
+                        for who, index, at in self._person_occurrences
+                        if who == customer and index == phase + 1 and at > first
+                    ),
+                    default=None,
+                )
+                if first is not None
+                else None
+                for phase, first in enumerate(slots)
+            ]
 
     def _add_contacts(self, contacts: list[dict[str, str]]) -> None:
         groups: dict[str, list[tuple[int, str]]] = {}
@@ -361,12 +384,12 @@ class TruthBuilder:
         entered = [0] * len(PHASES)
         reached_next = [0] * len(PHASES)
         hours: list[list[float]] = [[] for _ in PHASES]
-        for slots in self.entered.values():
+        for customer, slots in self.entered.items():
             for index, at in enumerate(slots):
                 if at is None:
                     continue
                 entered[index] += 1
-                following = slots[index + 1] if index + 1 < len(PHASES) else None
+                following = self.next_entered[customer][index]
                 if following is not None:
                     reached_next[index] += 1
                     hours[index].append((following - at) / HOUR)

@@ -22,6 +22,7 @@ MARTS = {
     "fct_web_sessions",
     "fct_survey_responses",
     "fct_journey_phases",
+    "fct_journey_phase_visits",
     "agg_nps",
     "agg_phase_funnel",
     "agg_rule_coverage",

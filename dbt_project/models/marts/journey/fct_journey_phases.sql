@@ -1,29 +1,22 @@
 with
 
-touchpoint_occurrences as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
-
-phases as (
-
-    select * from {{ ref('dim_phases') }}
-
-),
-
--- A customer entered a phase with their first touchpoint occurrence in it.
 phase_visits as (
+
+    select * from {{ ref('fct_journey_phase_visits') }}
+
+),
+
+-- The first-entry view of the phase visits: one row per customer and phase, entered with the
+-- first visit, "reached the next phase" when the next phase was entered after that entry.
+phase_totals as (
 
     select
         customer_id,
         journey_id,
         phase_id,
-        min(occurred_at) as entered_at,
-        max(occurred_at) as exited_at,
-        count(*) as touchpoints_in_phase
-    from touchpoint_occurrences
-    where customer_id is not null
+        max(exited_at) as exited_at,
+        sum(touchpoints_in_visit) as touchpoints_in_phase
+    from phase_visits
     group by customer_id, journey_id, phase_id
 
 ),
@@ -36,22 +29,21 @@ final as (
         phase_visits.customer_id,
         phase_visits.journey_id,
         phase_visits.phase_id,
-        phases.phase_order,
+        phase_visits.phase_order,
         phase_visits.entered_at,
-        phase_visits.exited_at,
-        phases.next_phase_id,
-        next_phase_visits.entered_at as next_phase_entered_at,
-        next_phase_visits.entered_at is not null as has_reached_next_phase,
-        {{ hours_between('phase_visits.entered_at', 'next_phase_visits.entered_at') }}
-            as hours_to_next_phase,
-        phase_visits.touchpoints_in_phase
+        phase_totals.exited_at,
+        phase_visits.next_phase_id,
+        phase_visits.next_phase_entered_at,
+        phase_visits.has_reached_next_phase,
+        phase_visits.hours_to_next_phase,
+        cast(phase_totals.touchpoints_in_phase as bigint) as touchpoints_in_phase
     from phase_visits
-    inner join phases
-        on phase_visits.phase_id = phases.phase_id
-    left join phase_visits as next_phase_visits
+    inner join phase_totals
         on
-            phase_visits.customer_id = next_phase_visits.customer_id
-            and phases.next_phase_id = next_phase_visits.phase_id
+            phase_visits.customer_id = phase_totals.customer_id
+            and phase_visits.journey_id = phase_totals.journey_id
+            and phase_visits.phase_id = phase_totals.phase_id
+    where phase_visits.visit_number = 1
 
 )
 
