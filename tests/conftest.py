@@ -69,10 +69,10 @@ def duckdb_file_held_by_another_process(path: Path) -> Iterator[int]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Parse the dbt project once, before pytest-xdist starts its workers: each worker loads the
-    code location, and two `dbt parse` runs into the same target/ at once would race."""
+    """Prepare the dbt manifest once (only if the dbt project changed since it was prepared),
+    before pytest-xdist starts its workers, which load the code location from it."""
     if hasattr(config, "workerinput"):  # a worker: the controller has prepared the manifest
         return
-    from orchestration.transform import ensure_manifest, make_project
+    from orchestration.transform.manifest import ensure_manifest
 
-    ensure_manifest(make_project())
+    ensure_manifest()
