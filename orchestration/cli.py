@@ -78,6 +78,9 @@ def _configure_environment(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     return landing, warehouse, published
 
 
+_UNSYNCED_HOMES: set[str] = set()
+
+
 def _unsynced_dagster_history(home: Path) -> None:
     """Write the Dagster instance's SQLite files (run history, event log) without fsync.
 
@@ -88,22 +91,25 @@ def _unsynced_dagster_history(home: Path) -> None:
     process start to the first asset. ``synchronous=OFF`` makes them ~10x cheaper. The price:
     after a crash of the operating system (not of this process) the run history in
     ``DAGSTER_HOME`` can lose its last events or be damaged; the warehouse (DuckDB, with its
-    own write-ahead log and the load ledger) is not affected.
+    own write-ahead log and the load ledger) is not affected. Only SQLite files under ``home``
+    are touched.
     """
+    if not _UNSYNCED_HOMES:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "connect", _no_fsync_under_unsynced_homes)
+    _UNSYNCED_HOMES.add(str(home.resolve()) + os.sep)
+
+
+def _no_fsync_under_unsynced_homes(dbapi_connection, _record) -> None:  # noqa: ANN001
     import sqlite3
 
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    prefix = str(home.resolve())
-
-    @event.listens_for(Engine, "connect")
-    def _no_fsync(dbapi_connection, _record) -> None:  # noqa: ANN001
-        if not isinstance(dbapi_connection, sqlite3.Connection):
-            return
-        files = [row[2] or "" for row in dbapi_connection.execute("PRAGMA database_list")]
-        if any(name.startswith(prefix) for name in files):
-            dbapi_connection.execute("PRAGMA synchronous = OFF")
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    files = [row[2] or "" for row in dbapi_connection.execute("PRAGMA database_list")]
+    if any(name.startswith(home) for name in files for home in _UNSYNCED_HOMES):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
 
 
 def _quiet_library_warnings() -> None:

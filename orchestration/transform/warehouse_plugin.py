@@ -49,3 +49,8 @@ class Plugin(BasePlugin):
         # catalog (which only tells dbt-duckdb that the name exists) then finds it attached.
         conn.execute(f"ATTACH IF NOT EXISTS {_literal(str(path))} AS {CATALOG}")
         conn.execute(f"USE {CATALOG}")
+
+    def configure_cursor(self, cursor) -> None:  # noqa: ANN001 (a DuckDBPyConnection)
+        # dbt works through cursors, and each DuckDB cursor starts in the default catalog
+        # (the in-memory one): unqualified names in hooks and macros must mean the warehouse.
+        cursor.execute(f"USE {CATALOG}")
