@@ -35,6 +35,14 @@ def sample_landing() -> Path:
     return SAMPLE_LANDING
 
 
+def dbt_target(folder: Path) -> Path:
+    """A dbt --target-path for a test's own dbt command, holding the prepared parse, so that
+    dbt does not parse the whole project again (see orchestration/transform/manifest.py)."""
+    from orchestration.transform.manifest import start_from_prepared_parse
+
+    return start_from_prepared_parse(folder)
+
+
 def make_landing(root: Path, files: dict[str, Path | bytes | str]) -> Path:
     """A landing folder with ``files`` (relative path -> fixture path, bytes or text)."""
     landing = root / "landing"

@@ -14,6 +14,7 @@ import pytest
 
 from orchestration.resources import connect_duckdb
 from orchestration.transform import manifest
+from tests.conftest import dbt_target
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +55,7 @@ def test_duckdb_settings_reach_ingestion_and_dbt(tmp_path, monkeypatch, repo_roo
         [str(BIN / "dbt"), "show", "--inline",
          f"select {settings}, current_database() as catalog,"
          " (select path from duckdb_databases() where database_name = 'warehouse') as path",
-         "--output", "json", "-q", "--target-path", str(tmp_path / "target")],
+         "--output", "json", "-q", "--target-path", str(dbt_target(tmp_path / "target"))],
         cwd=repo_root / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(warehouse)},
         capture_output=True, text=True, check=False,
