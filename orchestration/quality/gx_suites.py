@@ -20,10 +20,12 @@ A value that is present but cannot be read gets a sentinel far outside any plaus
 the suite's range expectation catches it; the report then shows the original text and says it
 could not be read. ``"now"`` as a ``max_value`` means the time of the check plus one day.
 
-GX has no DuckDB datasource and its SQL path through duckdb-engine fails on metric
-expectations (great_expectations#11579), so the needed columns are fetched from DuckDB into
-pandas and validated with GX's pandas datasource. Only the columns the suite mentions are
-fetched, which keeps memory proportional to the suite, not to the table.
+Two engines evaluate a suite and report the same (``run_suite(engine=...)``, default from
+``CJM_CHECKS_ENGINE``): ``duckdb`` (the default, ``sql_engine.py``) evaluates the expectations
+as SQL where the table lies; ``gx`` runs Great Expectations itself. GX has no DuckDB datasource
+and its SQL path through duckdb-engine fails on metric expectations
+(great_expectations#11579), so for GX the needed columns are fetched from DuckDB into pandas and
+validated with GX's pandas datasource (only the columns the suite mentions).
 """
 
 from __future__ import annotations
