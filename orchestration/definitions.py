@@ -8,7 +8,6 @@ The CLI (`cjm run`), the tests and `dagster dev` all load this one definition.
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.ingestion import RAW_TABLES
 from orchestration.outbox import build_alerts_asset, build_follow_ups_asset
@@ -23,7 +22,12 @@ from orchestration.raw_assets import (
 )
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import build_landing_sensor
-from orchestration.transform import build_dbt_assets, dbt_executable, make_project
+from orchestration.transform import (
+    WarehouseDbtCliResource,
+    build_dbt_assets,
+    dbt_executable,
+    make_project,
+)
 
 MAIN_JOB_NAME = "journey_warehouse"
 
@@ -62,7 +66,9 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
         sensors=[build_landing_sensor(MAIN_JOB_NAME)],
         resources={
             "warehouse": warehouse or WarehouseResource.from_env(),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": WarehouseDbtCliResource(
+                project_dir=dbt_project, dbt_executable=dbt_executable()
+            ),
         },
         loggers={"progress": progress_logger},
     )

@@ -338,8 +338,11 @@ def rebuild_marts(warehouse: Path) -> tuple[bool, str]:
     project = dbt_project_dir()
     env = {**os.environ, "CJM_WAREHOUSE": str(warehouse)}
     # dbt's artefacts go to a scratch folder: the project's target/ (the manifest Dagster
-    # reads) stays as the last `cjm run` left it.
+    # reads) stays as the last `cjm run` left it. It starts from the prepared parse.
     with tempfile.TemporaryDirectory(prefix="cjm-forget-dbt-") as scratch:
+        from orchestration.transform.manifest import start_from_prepared_parse
+
+        start_from_prepared_parse(Path(scratch), project)
         completed = subprocess.run(
             [str(dbt), "run", "--quiet", "--project-dir", str(project), "--profiles-dir",
              str(project), "--target-path", scratch, "--log-path", scratch],

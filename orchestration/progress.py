@@ -9,8 +9,10 @@ Dagster instance (what the UI shows) is unaffected.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 
@@ -39,6 +41,16 @@ _QUIET_EVENTS = {
 
 DBT_STEP = "dbt_build"
 _DBT_SUMMARY_WORDS = ("Finished running", "Done. PASS", "Completed with", "Running with dbt")
+
+
+def seconds_since_process_start() -> float | None:
+    """Wall time since this process started (Linux /proc), or None where that is unknown."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _dbt_summary(message: str) -> bool:
@@ -73,6 +85,10 @@ class ProgressHandler(logging.Handler):
         if kind in _QUIET_EVENTS:
             return
         if kind == "STEP_START":
+            if not self.started:
+                startup = seconds_since_process_start()
+                if startup is not None:
+                    self._print(f"start-up: {startup:.1f} s from process start to the first asset")
             self.started[step] = time.monotonic()
             self._print(f"▶ {step}")
         elif kind in _STEP_EVENTS:

@@ -10,6 +10,8 @@ clone, so nothing needs editing before the first run:
 - ``CJM_DBT_PROJECT_DIR``: the dbt project (default: the repository's ``dbt_project/``).
 - ``CJM_OUTBOX``: folder of the files other tools pick up: alerts, follow-ups
   (default: ``outbox/`` beside the warehouse).
+- ``CJM_DUCKDB_MEMORY_LIMIT``, ``CJM_DUCKDB_THREADS``, ``CJM_DUCKDB_TEMP_DIRECTORY``: DuckDB
+  settings of every warehouse connection, dbt's included (see ``orchestration.duckdb_config``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.duckdb_config import duckdb_config
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING = REPO_ROOT / "seeds"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "cjm.duckdb"
@@ -38,9 +42,10 @@ class WarehouseLockedError(RuntimeError):
 
 
 def connect_duckdb(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file; when another process holds it, say who and what to do."""
+    """Open a DuckDB file with the CJM_DUCKDB_* settings (memory limit, threads, temp
+    directory); when another process holds it, say who and what to do."""
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
     except duckdb.IOException as error:
         if "Could not set lock" not in str(error):
             raise

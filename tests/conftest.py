@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,14 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def sample_landing() -> Path:
     return SAMPLE_LANDING
+
+
+def dbt_target(folder: Path) -> Path:
+    """A dbt --target-path for a test's own dbt command, holding the prepared parse, so that
+    dbt does not parse the whole project again (see orchestration/transform/manifest.py)."""
+    from orchestration.transform.manifest import start_from_prepared_parse
+
+    return start_from_prepared_parse(folder)
 
 
 def make_landing(root: Path, files: dict[str, Path | bytes | str]) -> Path:
@@ -68,11 +77,55 @@ def duckdb_file_held_by_another_process(path: Path) -> Iterator[int]:
         holder.stdout.close()
 
 
+def _at_check_time(text: str) -> str:
+    """Reasons name the upper bound "now" (time of the check + 1 day), which differs by the
+    seconds between two runs: mask upper bounds that are times."""
+    return re.sub(r"and \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "and <max>", text)
+
+
+def signature(result) -> tuple:  # noqa: ANN001
+    """What a check reports, independent of the order the engine returns it in."""
+    return (
+        result.suite_name,
+        result.rows_checked,
+        result.expectations,
+        sorted(
+            (
+                f.expectation,
+                f.column or "",
+                _at_check_time(f.reason),
+                f.unexpected_count,
+                sorted(
+                    (
+                        r["source_file"],
+                        r["source_row"],
+                        str(r.get("value")),
+                        _at_check_time(r.get("reason", "")),
+                    )
+                    for r in f.rows
+                ),
+            )
+            for f in result.failures
+        ),
+    )
+
+
+def assert_engines_agree(con, raw_table: str):  # noqa: ANN001, ANN201
+    """Run the suite in DuckDB and with GX on pandas; both must report the same; returns it."""
+    from orchestration.quality.gx_suites import run_suite
+    from orchestration.resources import EXPECTATIONS_DIR
+
+    in_duckdb = run_suite(con, raw_table, EXPECTATIONS_DIR, engine="duckdb")
+    with_gx = run_suite(con, raw_table, EXPECTATIONS_DIR, engine="gx")
+    assert signature(in_duckdb) == signature(with_gx)
+    return in_duckdb
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Parse the dbt project once, before pytest-xdist starts its workers: each worker loads the
-    code location, and two `dbt parse` runs into the same target/ at once would race."""
+    """Prepare the dbt manifest once (only if the dbt project changed since it was prepared),
+    before pytest-xdist starts its workers, which load the code location from it."""
     if hasattr(config, "workerinput"):  # a worker: the controller has prepared the manifest
         return
-    from orchestration.transform import ensure_manifest, make_project
+    from orchestration.transform.manifest import ensure_manifest
 
-    ensure_manifest(make_project())
+    ensure_manifest()

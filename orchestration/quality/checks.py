@@ -9,7 +9,7 @@ an earlier run, so the quarantine always shows the current state of each check.
 import dagster as dg
 import duckdb
 
-from orchestration.quality.gx_suites import SuiteResult, run_suite
+from orchestration.quality.gx_suites import SuiteResult, checks_engine, run_suite
 from orchestration.resources import EXPECTATIONS_DIR, WarehouseResource
 
 WHAT_TO_DO = (
@@ -79,9 +79,10 @@ def build_gx_check(raw_table: str) -> dg.AssetChecksDefinition:
         name=check_name_for(raw_table),
         blocking=True,
         description=(
-            f"Great Expectations suite expectations/{raw_table}.json on raw.{raw_table}: "
-            "required columns, ids present and unique, scores in range, timestamps readable "
-            "and plausible. Blocks everything downstream when it fails."
+            f"Great Expectations suite expectations/{raw_table}.json on raw.{raw_table}, "
+            "evaluated in DuckDB (CJM_CHECKS_ENGINE=gx: by GX on pandas): required columns, "
+            "ids present and unique, scores in range, timestamps readable and plausible. "
+            "Blocks everything downstream when it fails."
         ),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
@@ -91,6 +92,7 @@ def build_gx_check(raw_table: str) -> dg.AssetChecksDefinition:
         metadata = {
             "suite": result.suite_name,
             "rows_checked": result.rows_checked,
+            "engine": checks_engine(),
             "expectations": result.expectations,
             "expectations_failed": len(result.failures),
             "rows_quarantined": quarantined,

@@ -20,10 +20,12 @@ A value that is present but cannot be read gets a sentinel far outside any plaus
 the suite's range expectation catches it; the report then shows the original text and says it
 could not be read. ``"now"`` as a ``max_value`` means the time of the check plus one day.
 
-GX has no DuckDB datasource and its SQL path through duckdb-engine fails on metric
-expectations (great_expectations#11579), so the needed columns are fetched from DuckDB into
-pandas and validated with GX's pandas datasource. Only the columns the suite mentions are
-fetched, which keeps memory proportional to the suite, not to the table.
+Two engines evaluate a suite and report the same (``run_suite(engine=...)``, default from
+``CJM_CHECKS_ENGINE``): ``duckdb`` (the default, ``sql_engine.py``) evaluates the expectations
+as SQL where the table lies; ``gx`` runs Great Expectations itself. GX has no DuckDB datasource
+and its SQL path through duckdb-engine fails on metric expectations
+(great_expectations#11579), so for GX the needed columns are fetched from DuckDB into pandas and
+validated with GX's pandas datasource (only the columns the suite mentions).
 """
 
 from __future__ import annotations
@@ -172,16 +174,22 @@ def parsed_sql(value_sql: str, parse: str, separator_sql: str | None = None) -> 
     return _PARSERS[parse].format(c=value_sql)
 
 
-def _select_expression(column: str, parse: str | None, separator_sql: str | None = None) -> str:
+def value_sql(column: str, parse: str | None, separator_sql: str | None = None) -> str:
+    """SQL for the value the expectations see: the raw text, or (for a parsed column) the typed
+    value, NULL when empty, and the sentinel when present but unreadable."""
     quoted = _quote(column)
     if parse is None:
-        return f"{quoted} as {quoted}"
+        return quoted
     parsed = parsed_sql(quoted, parse, separator_sql)
     sentinel = _SENTINELS[parse]
     return (
         f"case when nullif(trim({quoted}), '') is null then null"
-        f" else coalesce({parsed}, {sentinel}) end as {quoted}"
+        f" else coalesce({parsed}, {sentinel}) end"
     )
+
+
+def _select_expression(column: str, parse: str | None, separator_sql: str | None = None) -> str:
+    return f"{value_sql(column, parse, separator_sql)} as {_quote(column)}"
 
 
 def _resolve_now(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -243,10 +251,40 @@ def _gx_context():
     return gx, context
 
 
+ENGINES = ("duckdb", "gx")
+
+
+def checks_engine() -> str:
+    """CJM_CHECKS_ENGINE: ``duckdb`` (default) or ``gx``."""
+    engine = os.environ.get("CJM_CHECKS_ENGINE", "").strip().lower() or "duckdb"
+    if engine not in ENGINES:
+        raise ValueError(f"CJM_CHECKS_ENGINE={engine!r}: use one of {', '.join(ENGINES)}")
+    return engine
+
+
 def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    expectations_dir: Path,
+    engine: str | None = None,
+) -> SuiteResult:
+    """Validate ``raw.<raw_table>`` against its suite and describe every failed row.
+
+    ``engine``: ``duckdb`` evaluates the suite in the database (``sql_engine``); ``gx`` runs
+    Great Expectations on pandas. Both give the same result (tests/unit/test_quality_suites.py
+    and the catalogue compare them); the default comes from ``checks_engine()``.
+    """
+    if (engine or checks_engine()) == "duckdb":
+        from orchestration.quality.sql_engine import run_suite_in_duckdb
+
+        return run_suite_in_duckdb(con, raw_table, expectations_dir)
+    return run_suite_gx(con, raw_table, expectations_dir)
+
+
+def run_suite_gx(
     con: duckdb.DuckDBPyConnection, raw_table: str, expectations_dir: Path
 ) -> SuiteResult:
-    """Validate ``raw.<raw_table>`` against its suite and describe every failed row."""
+    """Great Expectations on pandas: the needed columns are fetched and validated there."""
     suite_json = load_suite_json(raw_table, expectations_dir)
     parse: dict[str, str] = suite_json.get("meta", {}).get("parse", {})
     present = set(_table_columns(con, raw_table))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import dbt_target
+
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
@@ -20,7 +22,7 @@ def test_dbt_build_runs_standalone_from_the_project_folder(sample_run, repo_root
     warehouse = tmp_path / "analyst.duckdb"
     shutil.copy(sample_run.warehouse, warehouse)
     completed = subprocess.run(
-        [str(BIN / "dbt"), "build", "--target-path", str(tmp_path / "target")],
+        [str(BIN / "dbt"), "build", "--target-path", str(dbt_target(tmp_path / "target"))],
         cwd=repo_root / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(warehouse)},
         capture_output=True,
@@ -51,9 +53,10 @@ def test_warnings_become_errors_with_cjm_warnings_block(repo_root, tmp_path, mon
     monkeypatch.setenv("CJM_WARNINGS_BLOCK", "true")
     args = build_args()
     assert args[0] == "build"
+    target = dbt_target(tmp_path / "target")
     completed = subprocess.run(
         [str(BIN / "dbt"), "ls", *args[1:], "--resource-type", "test", "--output", "json",
-         "--output-keys", "name config", "--target-path", str(tmp_path / "target"), "-q"],
+         "--output-keys", "name config", "--target-path", str(target), "-q"],
         cwd=repo_root / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(tmp_path / "unused.duckdb")},
         capture_output=True, text=True, check=False,

@@ -60,6 +60,7 @@ def test_generate_then_run_then_status(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     for expected in (
+        "start-up: ",  # seconds from process start to the first asset
         "▶ raw__survey_responses",
         "Sources (this run)",
         "NPS per touchpoint",

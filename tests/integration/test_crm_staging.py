@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from orchestration.ingestion import RAW_TABLES, IngestSettings, ingest_raw_table
-from tests.conftest import FIXTURES, REPO_ROOT, make_landing
+from tests.conftest import FIXTURES, REPO_ROOT, dbt_target, make_landing
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +85,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     completed = subprocess.run(
         [str(BIN / "dbt"), "build", "--select", "staging.crm", "+int_touchpoint_candidates_unioned",
          "+dim_customers", "+fct_touchpoints", "--indirect-selection", "cautious",
-         "--target-path", str(root / "target")],
+         "--target-path", str(dbt_target(root / "target"))],
         cwd=REPO_ROOT / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(warehouse), "CJM_DBT_TARGET": "dev"},
         capture_output=True, text=True, check=False,

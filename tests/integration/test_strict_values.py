@@ -20,7 +20,7 @@ import pytest
 
 from orchestration.ingestion import RAW_TABLES, IngestSettings, ingest_raw_table
 from orchestration.ingestion.schema import LINEAGE_COLUMNS, names, quote_ident
-from tests.conftest import FIXTURES, make_landing
+from tests.conftest import FIXTURES, dbt_target, make_landing
 from tests.unit.test_strict_parsing import _cast_tests
 
 pytestmark = pytest.mark.slow
@@ -80,7 +80,7 @@ def built(tmp_path_factory):
             _plant_unreadable_row(con, raw_table)
     completed = subprocess.run(
         [str(BIN / "dbt"), "build", "--select", "+staging", "--indirect-selection", "cautious",
-         "--target-path", str(root / "target")],
+         "--target-path", str(dbt_target(root / "target"))],
         cwd=Path(__file__).resolve().parents[2] / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(warehouse), "CJM_DBT_TARGET": "dev"},
         capture_output=True, text=True, check=False,

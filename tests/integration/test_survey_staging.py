@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.ingestion import IngestSettings, ingest_raw_table
 from orchestration.quality.gx_suites import run_suite
-from tests.conftest import FIXTURES, REPO_ROOT, make_landing
+from tests.conftest import FIXTURES, REPO_ROOT, dbt_target, make_landing
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
         suite = run_suite(con, "survey_responses", REPO_ROOT / "expectations")
     completed = subprocess.run(
         [str(BIN / "dbt"), "build", "--select", "stg_survey__responses",
-         "--target-path", str(root / "target")],
+         "--target-path", str(dbt_target(root / "target"))],
         cwd=REPO_ROOT / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(warehouse), "CJM_DBT_TARGET": "dev"},
         capture_output=True, text=True, check=False,

@@ -11,6 +11,7 @@ from orchestration.ingestion import ensure_ops_tables
 from orchestration.quality.checks import check_name_for, quarantine_failures
 from orchestration.quality.gx_suites import run_suite
 from orchestration.resources import EXPECTATIONS_DIR
+from tests.conftest import assert_engines_agree
 
 SURVEY_ROWS = [
     # response_id, nps, recorded_at_local, row
@@ -102,3 +103,22 @@ def test_missing_required_column_fails(con):
     result = run_suite(con, "survey_responses", EXPECTATIONS_DIR)
     reasons = {f.reason for f in result.failures}
     assert "column recorded_at_local is missing from the export" in reasons
+
+
+def test_duckdb_and_gx_engines_agree_on_every_failure(con):
+    """Duplicates, a missing id, out-of-range and unreadable values, and an empty table."""
+    con.execute("insert into raw.survey_responses values ('R_9', ' 7.0 ', '6', '2026-09-03"
+                " 08:00:00', null, '', 'UTC', 'survey/t.csv', 4, '101')")  # fmt: skip
+    result = assert_engines_agree(con, "survey_responses")
+    assert {f.column for f in result.failures} >= {
+        "response_id", "nps_score", "csat_score", "recorded_at_local", "progress",
+    }  # fmt: skip
+    con.execute("delete from raw.survey_responses where response_id is null or response_id = 'R_3'")
+    con.execute("update raw.survey_responses set nps_score = '8', csat_score = null")
+    con.execute("update raw.survey_responses set progress = '100'")
+    assert assert_engines_agree(con, "survey_responses").passed
+    con.execute("alter table raw.survey_responses drop column recorded_at_local")
+    missing = assert_engines_agree(con, "survey_responses")
+    assert {f.reason for f in missing.failures} == {
+        "column recorded_at_local is missing from the export"
+    }

@@ -16,9 +16,8 @@ import yaml
 
 from orchestration.ingestion import IngestSettings, ingest_raw_table
 from orchestration.quality.checks import check_name_for, quarantine_failures
-from orchestration.quality.gx_suites import _PARSERS, run_suite
-from orchestration.resources import EXPECTATIONS_DIR
-from tests.conftest import FIXTURES, REPO_ROOT, make_landing
+from orchestration.quality.gx_suites import _PARSERS
+from tests.conftest import FIXTURES, REPO_ROOT, assert_engines_agree, make_landing
 
 STRICT_FIXTURE = FIXTURES / "qualtrics" / "strict_values.csv"
 SURVEY_FILE = "survey/strict_values.csv"
@@ -63,7 +62,7 @@ def test_raw_keeps_the_values_exactly_as_exported(loaded):
 
 
 def test_gx_quarantines_every_unreadable_or_out_of_scale_value_with_its_reason(loaded):
-    result = run_suite(loaded, "survey_responses", EXPECTATIONS_DIR)
+    result = assert_engines_agree(loaded, "survey_responses")
     assert not result.passed
     assert quarantine_failures(loaded, result) == sum(v is not None for v in GX_OUTCOMES.values())
 
@@ -236,7 +235,7 @@ def test_gx_reads_decimal_commas_only_in_files_written_with_them(tmp_path):
         " ('006' || ?, 'Prospecting', '2024-03-01T08:00:00Z', '2024-06-30', ?, ?, 'crm/o.csv', ?)",
         [(str(r), v, sep, r) for v, sep, r in rows],
     )
-    result = run_suite(con, "crm_opportunities", EXPECTATIONS_DIR)
+    result = assert_engines_agree(con, "crm_opportunities")
     failed = {r["source_row"]: r["reason"] for f in result.failures for r in f.rows}
     assert failed == {
         4: "amount '12 EUR' is not a number 0-1000000000000",

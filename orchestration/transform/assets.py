@@ -1,0 +1,120 @@
+"""dbt inside Dagster: the project, the translator and the one multi-asset that runs ``dbt build``.
+
+Asset keys follow the warehouse: ``raw/<table>`` for sources (they link to the ingestion
+assets through ``meta.dagster.asset_key`` in the source YAML), ``staging/<model>``,
+``intermediate/<model>``, ``marts/<model>`` and ``journey_map/<seed>``. dbt tests show up as
+asset checks on the models they test; a failing test fails the step, which keeps the publish
+step from running.
+"""
+
+import importlib.metadata
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
+
+from orchestration.resources import WarehouseResource, dbt_project_dir
+from orchestration.transform.manifest import dbt_executable, ensure_manifest
+
+__all__ = ["dbt_executable"]
+
+LAYER_GROUPS = {
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "marts": "marts",
+    "journey_map": "journey_map",
+}
+
+
+def make_project() -> DbtProject:
+    project_dir = dbt_project_dir()
+    return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+
+
+class WarehouseDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource without two start-up costs of each ``dbt build`` step.
+
+    - The dbt version: dagster-dbt runs ``dbt --version`` (~4 s: a Python start, dbt's
+      imports and a look-up of the latest release on the package index). The dbt we start is
+      the venv's own (``cjm-dbt`` runs it), so the installed dbt-core's version is the answer.
+    - A dbt adapter in the Dagster process: dagster-dbt loads dbt's profile, project and the
+      DuckDB adapter here (~3 s of imports and memory) only to fetch row counts or column
+      metadata on request (``fetch_row_counts()``, ``fetch_column_metadata()``), which this job
+      does not use. Without it the invocation behaves as with dbt Fusion: no adapter.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:  # noqa: ANN401
+        return None
+
+
+class JourneyDbtTranslator(DagsterDbtTranslator):
+    """Prefix model keys with their warehouse schema and group them by layer."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        resource_type = props["resource_type"]
+        if resource_type not in ("model", "seed", "snapshot"):
+            return spec
+        schema = props.get("schema") or "journey_map"
+        key = dg.AssetKey([schema, props["name"]])
+        return spec.replace_attributes(key=key, group_name=LAYER_GROUPS.get(schema, schema))
+
+
+@contextmanager
+def _warehouse_env(warehouse: WarehouseResource) -> Iterator[None]:
+    """dbt's profile reads CJM_WAREHOUSE: point it at the resource's file for this build."""
+    previous = os.environ.get("CJM_WAREHOUSE")
+    os.environ["CJM_WAREHOUSE"] = str(Path(warehouse.path).resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("CJM_WAREHOUSE", None)
+        else:
+            os.environ["CJM_WAREHOUSE"] = previous
+
+
+def warnings_block() -> bool:
+    """CJM_WARNINGS_BLOCK=true: dbt tests that normally warn fail the run instead."""
+    return os.environ.get("CJM_WARNINGS_BLOCK", "").strip().lower() in ("1", "true", "yes")
+
+
+def build_args() -> list[str]:
+    """The dbt command of the main job."""
+    if warnings_block():
+        return ["build", "--vars", '{"cjm_warning_severity": "error"}']
+    return ["build"]
+
+
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    """The ``dbt build`` multi-asset, from the prepared manifest (prepared again first only
+    when the dbt project changed since: see ``orchestration.transform.manifest``)."""
+    ensure_manifest(Path(project.project_dir))
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=JourneyDbtTranslator(),
+        name="dbt_build",
+    )
+    def journey_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        """``dbt build``: seeds, staging, intermediate and marts models and all their tests."""
+        with _warehouse_env(warehouse):
+            yield from dbt.cli(build_args(), context=context).stream()
+
+    return journey_dbt_models
