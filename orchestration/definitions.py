@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.comment_assets import survey_comment_scores
 from orchestration.ingestion import RAW_TABLES
 from orchestration.progress import progress_logger
 from orchestration.publish import build_publish_asset
@@ -48,6 +49,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
             *landing_specs(),
             *build_raw_assets(),
             landing_inventory,
+            survey_comment_scores,
             dbt_models,
             build_publish_asset(mart_keys),
         ],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -74,25 +75,42 @@ class Embedder:
         )
 
 
+def _load_identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(DETECTOR_LANGUAGES))
+    return identifier
+
+
 @dataclass
 class LanguageDetector:
-    """'de', 'en' or 'other' with the detector's probability (among DETECTOR_LANGUAGES)."""
+    """'de', 'en' or 'other' with the detector's probability (among DETECTOR_LANGUAGES).
 
-    _identifier: Any = None
+    Reading the model (an xz-compressed file) takes about a second, mostly decompression,
+    which releases the GIL: ``preload`` starts it in a thread so that it overlaps with the
+    embedding of the same batch."""
+
+    _loading: Future | None = None
 
     @staticmethod
     def version() -> str:
         return f"py3langid-{version('py3langid')}"
 
-    def _loaded(self) -> Any:
-        if self._identifier is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    def preload(self) -> None:
+        if self._loading is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cjm-langid")
+            self._loading = pool.submit(_load_identifier)
+            pool.shutdown(wait=False)  # the thread ends when the model is read
 
-            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            identifier.set_languages(list(DETECTOR_LANGUAGES))
-            self._identifier = identifier
-        return self._identifier
-
-    def detect(self, text: str) -> tuple[str, float]:
-        language, probability = self._loaded().classify(text)
-        return (language if language in REPORTED_LANGUAGES else "other"), float(probability)
+    def detect_all(self, texts: list[str]) -> list[tuple[str, float]]:
+        self.preload()
+        assert self._loading is not None
+        identifier = self._loading.result()
+        results = []
+        for text in texts:
+            language, probability = identifier.classify(text)
+            results.append(
+                ((language if language in REPORTED_LANGUAGES else "other"), float(probability))
+            )
+        return results

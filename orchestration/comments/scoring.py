@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from orchestration.comments.classifier import CommentClassifier
 from orchestration.comments.model import Embedder, LanguageDetector
+from orchestration.comments.phrases import phrase_vectors
 from orchestration.comments.text import normalise
 from orchestration.comments.themes import Theme, ThemeMatcher, load_themes, themes_version
 
@@ -46,10 +47,11 @@ class Scorer:
 
     def _models(self) -> tuple[CommentClassifier, ThemeMatcher]:
         if self._classifier is None or self._matcher is None:
+            self.detector.preload()  # reads its model file while the phrases are prepared
             self._classifier = CommentClassifier.load()
             phrases = [phrase for theme in self.themes for phrase in theme.phrases]
             self._matcher = ThemeMatcher.build(
-                self.themes, self.embedder.encode(phrases), self._classifier.background
+                self.themes, phrase_vectors(phrases, self.embedder), self._classifier.background
             )
         return self._classifier, self._matcher
 
@@ -59,7 +61,7 @@ class Scorer:
         classifier, matcher = self._models()
         normalised = [normalise(text) for text in texts]
         vectors = self.embedder.encode(normalised)
-        languages = [self.detector.detect(text) for text in normalised]
+        languages = self.detector.detect_all(normalised)
         themes = matcher.match(vectors, classifier.topic_probability(vectors))
         return [
             CommentScore(language, probability, label, value, top, mentioned)

@@ -142,7 +142,7 @@ def _write_batch(
         ]
         if matches:
             con.executemany(
-                "insert into enrich.comment_theme_matches values (?, ?, ?, ?, ?, ?, ?)", matches
+                "insert into enrich.comment_theme_matches values (?, ?, ?, ?, ?, ?)", matches
             )
         con.execute("commit")
     except Exception:
