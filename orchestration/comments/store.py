@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.comments.scoring import Scorer
+from orchestration.comments.scoring import Scorer, shared_scorer
 from orchestration.comments.text import fingerprint
 
 BATCH_SIZE = 256
@@ -155,7 +155,7 @@ def score_new_comments(
 ) -> ScoringReport:
     """Fingerprint new comment texts and score those without scores for the current versions."""
     started = time.perf_counter()
-    scorer = scorer or Scorer()
+    scorer = scorer or shared_scorer()
     ensure_enrich_tables(con)
     new_texts = record_new_texts(con)
     todo = pending(con, scorer.model_version, scorer.themes_version)

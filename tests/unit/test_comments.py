@@ -12,14 +12,16 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
+import yaml
 
 from orchestration.comments.evaluate import evaluate
 from orchestration.comments.model import Embedder
 from orchestration.comments.phrases import phrase_vectors, read_cache
 from orchestration.comments.scoring import Scorer
-from orchestration.comments.store import score_new_comments
+from orchestration.comments.store import ensure_enrich_tables, score_new_comments
 from orchestration.comments.text import fingerprint, normalise, text_md5
 from orchestration.comments.themes import Theme, load_themes, themes_seed_path
+from orchestration.resources import dbt_project_dir
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +144,24 @@ def test_evaluation_prints_the_figures(scorer: Scorer, tmp_path: Path):
     text = "\n".join(result.lines())
     for figure in ("language accuracy", "sentiment accuracy", "theme top-1", "comments/s"):
         assert figure in text
+
+
+def test_enrich_source_yaml_lists_exactly_the_tables_and_columns_python_writes():
+    path = dbt_project_dir() / "models" / "staging" / "enrich" / "_enrich__sources.yml"
+    (source,) = yaml.safe_load(path.read_text(encoding="utf-8"))["sources"]
+    declared = {t["name"]: [c["name"] for c in t["columns"]] for t in source["tables"]}
+    with duckdb.connect() as con:
+        ensure_enrich_tables(con)
+        written = {
+            table: [c for (c,) in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'enrich' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()]
+            for (table,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'enrich'"
+            ).fetchall()
+        }  # fmt: skip
+    assert declared == written
+    for table in source["tables"]:
+        assert table["meta"]["dagster"]["asset_key"] == ["enrich", table["name"]]

@@ -386,6 +386,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "nps_by_touchpoint",
         "nps_by_phase",
         "funnel",
+        "comments",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):
