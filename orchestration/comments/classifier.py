@@ -1,7 +1,8 @@
 """Two small classifiers on the e5 vectors, fitted on ``training.csv`` (shipped here).
 
-- sentiment: three-class logistic regression (negative / neutral / positive); the score is
-  P(positive) - P(negative), in [-1, 1].
+- sentiment: three-class logistic regression (negative / neutral / positive), averaged with
+  the labels of the comment's 5 nearest training comments (cosine similarity); the score is
+  P(positive) - P(negative) of the average, in [-1, 1].
 - topic presence: binary logistic regression, "does the comment talk about something specific
   (any theme) or is it a general remark ('ok', 'Passt alles', 'Danke')". It does not know the
   themes, so analysts can edit the themes seed without refitting.
@@ -30,6 +31,8 @@ MODEL_FILE = PACKAGE_DIR / "classifier.npz"
 SENTIMENTS = ("negative", "neutral", "positive")
 NO_THEME = "none"
 SCALE = 10.0  # centred vectors are multiplied by this before the linear layer
+NEIGHBOURS = 5  # nearest training comments whose labels are averaged with the regression
+NEIGHBOUR_WEIGHT = 0.5
 SENTIMENT_L2 = 1e-3
 TOPIC_L2 = 1e-2
 STEPS = 2000
@@ -83,6 +86,7 @@ class CommentClassifier:
     sentiment_weights: np.ndarray  # (385, 3)
     topic_weights: np.ndarray  # (385, 2)
     background: np.ndarray  # (n, 384) the training set's vectors
+    background_sentiments: np.ndarray  # (n,) their sentiment, index into SENTIMENTS
 
     @classmethod
     def fit(cls, vectors: np.ndarray, training: TrainingSet) -> CommentClassifier:
@@ -93,6 +97,7 @@ class CommentClassifier:
             sentiment_weights=fit_logistic(features, training.sentiments, 3, SENTIMENT_L2),
             topic_weights=fit_logistic(features, training.has_topic, 2, TOPIC_L2),
             background=vectors.astype(np.float32),
+            background_sentiments=training.sentiments,
         )
 
     @classmethod
@@ -103,6 +108,7 @@ class CommentClassifier:
                 sentiment_weights=data["sentiment_weights"],
                 topic_weights=data["topic_weights"],
                 background=data["background"].astype(np.float32),
+                background_sentiments=data["background_sentiments"],
             )
 
     def save(self, path: Path = MODEL_FILE) -> None:
@@ -112,6 +118,7 @@ class CommentClassifier:
             sentiment_weights=self.sentiment_weights,
             topic_weights=self.topic_weights,
             background=self.background.astype(np.float16),
+            background_sentiments=self.background_sentiments,
         )
 
     @staticmethod
@@ -120,7 +127,15 @@ class CommentClassifier:
 
     def sentiment(self, vectors: np.ndarray) -> list[tuple[str, float]]:
         """Label and score (P(positive) - P(negative)) per vector."""
-        probabilities = softmax(design(vectors, self.centre) @ self.sentiment_weights)
+        regression = softmax(design(vectors, self.centre) @ self.sentiment_weights)
+        nearest = np.argsort(-(vectors @ self.background.T), axis=1)[:, :NEIGHBOURS]
+        neighbours = np.stack(
+            [
+                np.bincount(self.background_sentiments[row], minlength=3) / NEIGHBOURS
+                for row in nearest
+            ]
+        )
+        probabilities = (1 - NEIGHBOUR_WEIGHT) * regression + NEIGHBOUR_WEIGHT * neighbours
         return [
             (SENTIMENTS[int(row.argmax())], round(float(row[2] - row[0]), 4))
             for row in probabilities

@@ -6,8 +6,8 @@
 - ``enrich.comment_theme_matches``: the themes a scored comment mentions (one row each).
 
 A run scores only fingerprints without a row for the current versions: new comments, or every
-comment once after the model or the themes seed changed. Earlier versions' rows stay (switching
-back costs nothing); dbt reads each fingerprint's latest row.
+comment once after the model or the themes seed changed; then it deletes the rows of other
+versions, so the tables hold exactly the current scores that dbt reads.
 """
 
 from __future__ import annotations
@@ -150,6 +150,18 @@ def _write_batch(
         raise
 
 
+def _delete_other_versions(
+    con: duckdb.DuckDBPyConnection, model_version: str, themes_version: str
+) -> None:
+    """Scores of an earlier model or seed: stale once every comment has a current score."""
+    for table in ("comment_theme_matches", "comment_scores"):
+        con.execute(
+            f"delete from enrich.{table}"
+            " where model_version <> $model or themes_version <> $themes",
+            {"model": model_version, "themes": themes_version},
+        )
+
+
 def score_new_comments(
     con: duckdb.DuckDBPyConnection, scorer: Scorer | None = None, batch_size: int = BATCH_SIZE
 ) -> ScoringReport:
@@ -161,6 +173,7 @@ def score_new_comments(
     todo = pending(con, scorer.model_version, scorer.themes_version)
     for batch in _batches(todo, batch_size):
         _write_batch(con, scorer, batch)
+    _delete_other_versions(con, scorer.model_version, scorer.themes_version)
     distinct = con.execute(f"select count(*) from ({_COMMENTS})").fetchall()[0][0]
     return ScoringReport(
         distinct_texts=distinct,

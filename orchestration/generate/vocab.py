@@ -474,7 +474,7 @@ PLANTED_COMMENTS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ("The interface is wonderfully easy to use.", "usability"),
         ),
         "passive": (
-            ("The price is okay, not cheap, not expensive.", "price"),
+            ("The price is okay, nothing special.", "price"),
             ("The package arrived, as expected.", "delivery"),
             ("The invoice was correct, nothing else to say.", "billing"),
         ),

@@ -122,10 +122,11 @@ def test_a_changed_themes_seed_rescores_every_comment(scorer: Scorer):
         assert edited.themes_version != scorer.themes_version
         report = score_new_comments(con, edited)
         assert (report.new_texts, report.scored) == (0, 2)
-        versions = con.execute(
-            "select count(distinct themes_version) from enrich.comment_scores"
-        ).fetchall()[0][0]
-        assert versions == 2  # the earlier version's rows stay: switching back costs nothing
+        for table in ("comment_scores", "comment_theme_matches"):
+            versions = con.execute(f"select distinct themes_version from enrich.{table}").fetchall()
+            assert versions == [(edited.themes_version,)], table  # only current scores stay
+        back = score_new_comments(con, scorer)  # the seed edited back: scored again
+        assert back.scored == 2
 
 
 def test_evaluation_prints_the_figures(scorer: Scorer, tmp_path: Path):

@@ -78,7 +78,6 @@ final as (
         theme_lists.theme_ids,
         scores.model_version,
         scores.themes_version,
-        scores.scored_at,
         cast(coalesce(theme_lists.themes_mentioned, 0) as integer) as themes_mentioned,
         -- Very short answers ('ok', 'n/a') say little about their language: below an even
         -- chance the language the respondent took the survey in is used instead.

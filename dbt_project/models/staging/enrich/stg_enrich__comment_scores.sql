@@ -6,8 +6,8 @@ source as (
 
 ),
 
--- The cache keeps the scores of earlier model and themes versions; every run scores all
--- comments with the current versions first, so the latest row of a fingerprint is current.
+-- The scoring asset scores every comment with the current model and themes versions, then
+-- deletes other versions; should a run stop in between, the latest row is the current one.
 ranked as (
 
     select
