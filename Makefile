@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 
-.PHONY: setup prepare lock run test test-fast lint format ui benchmark clean
+.PHONY: setup prepare lock run test test-fast lint format ui benchmark benchmark-comments clean
 
 setup: $(STAMP) prepare
 
@@ -63,6 +63,10 @@ ui: setup $(DAGSTER_HOME)/dagster.yaml
 
 benchmark: $(STAMP)
 	$(BIN)/cjm benchmark --customers $(or $(CUSTOMERS),20000)
+
+# Accuracy and speed of comment scoring on the labelled comments in tests/fixtures/comments/.
+benchmark-comments: $(STAMP)
+	$(BIN)/cjm benchmark --comments
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/target_lint dbt_project/logs

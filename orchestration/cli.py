@@ -21,6 +21,7 @@ from pathlib import Path
 from orchestration.resources import (
     DEFAULT_LANDING,
     DEFAULT_WAREHOUSE,
+    REPO_ROOT,
     RunLock,
     WarehouseBusyError,
     WarehouseLockedError,
@@ -510,10 +511,27 @@ def command_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_benchmark_comments(labelled: Path) -> int:
+    """Accuracy and speed of comment scoring on a labelled set (no warehouse, no job)."""
+    from orchestration.comments.evaluate import evaluate
+
+    if not labelled.is_file():
+        print(f"no labelled comments at {labelled}", file=sys.stderr)
+        return EXIT_USAGE
+    result = evaluate(labelled)
+    print(f"labelled set: {labelled}")
+    for line in result.lines():
+        print(line)
+    return EXIT_OK
+
+
 def command_benchmark(args: argparse.Namespace) -> int:
     import tempfile
 
     from orchestration.benchmark import compare_results, print_report, run_benchmark
+
+    if args.comments:
+        return command_benchmark_comments(Path(args.labelled))
 
     with tempfile.TemporaryDirectory(prefix="cjm-benchmark-") as tmp:
         workdir = Path(tmp)
@@ -718,6 +736,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generation_flags(benchmark, customers=20000)
     benchmark.add_argument(
         "--landing", metavar="DIR", help="measure on these exports instead of generating"
+    )
+    benchmark.add_argument(
+        "--comments",
+        action="store_true",
+        help="instead: accuracy (language, sentiment, theme top-1) and comments scored per "
+        "second of comment scoring on a labelled set; runs no job",
+    )
+    benchmark.add_argument(
+        "--labelled",
+        default=str(REPO_ROOT / "tests" / "fixtures" / "comments" / "labelled.csv"),
+        metavar="CSV",
+        help="labelled comments for --comments (text, language, sentiment, theme; "
+        "default: %(default)s)",
     )
     benchmark.set_defaults(handler=command_benchmark)
 

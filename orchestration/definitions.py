@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.comment_assets import survey_comment_scores
 from orchestration.ingestion import RAW_TABLES
 from orchestration.outbox import build_alerts_asset, build_follow_ups_asset
 from orchestration.progress import progress_logger
@@ -53,6 +54,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
             *landing_specs(),
             *build_raw_assets(),
             landing_inventory,
+            survey_comment_scores,
             dbt_models,
             build_publish_asset(mart_keys),
             build_alerts_asset([dg.AssetKey(["bi", "published_marts"])]),

@@ -239,6 +239,16 @@ def _row(spec: SurveySpec, values: dict[str, str]) -> dict[str, str]:
     return {column: values.get(column, "") for column in spec.columns}
 
 
+def planted_comment(response_id: str, language: str, group: str, comment: str) -> str:
+    """A comment with known sentiment and theme (vocab.PLANTED_COMMENTS) for about a third of
+    the responses, else ``comment``. Drawn from the response id, so that the other values of
+    the sample stay as they were before comments were planted."""
+    draw = random.Random(f"planted-comment:{response_id}")
+    if draw.random() >= vocab.PLANTED_COMMENT_SHARE:
+        return comment
+    return draw.choice(vocab.PLANTED_COMMENTS[language][group.lower()])[0]
+
+
 def response(
     rng: random.Random,
     spec: SurveySpec,
@@ -304,6 +314,10 @@ def response(
         **embedded,
     }
     values[spec.ces_id] = str(effort_score(values["ResponseId"], ces_mean))
+    if comment:
+        values[f"{spec.comment_id}_TEXT"] = planted_comment(
+            values["ResponseId"], recipient.language, group, comment
+        )
     if rng.random() < 0.1:
         values["LocationLatitude"] = values["LocationLongitude"] = ""
     if unfinished:

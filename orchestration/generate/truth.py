@@ -31,7 +31,14 @@ from orchestration.generate.taxonomy import (
     match_touchpoint,
     page_path,
 )
+from orchestration.generate.vocab import PLANTED_COMMENTS, PLANTED_SENTIMENT
 
+PLANTED_COMMENT_LABELS: dict[str, tuple[str, str]] = {
+    text: (PLANTED_SENTIMENT[group], theme)
+    for groups in PLANTED_COMMENTS.values()
+    for group, planted in groups.items()
+    for text, theme in planted
+}
 INVALID_STATUSES = frozenset({"Survey Preview", "Survey Test", "1"})
 FINISHED_VALUES = frozenset({"True", "true", "1"})
 
@@ -143,6 +150,7 @@ class TruthBuilder:
         self.follow_ups: Counter[str] = Counter()
         self.follow_up_hours: list[float] = []
         self.follow_up_outcomes: list[dict[str, str]] = []
+        self.planted_comments: dict[str, tuple[str, str]] = {}  # response id -> sentiment, theme
 
     # --- people -------------------------------------------------------------------------------
 
@@ -288,6 +296,7 @@ class TruthBuilder:
             if row["Status"] in INVALID_STATUSES or row["Finished"] not in FINISHED_VALUES:
                 continue
             self.surveys_valid += 1
+            self._add_planted_comment(row)
             nps_column = next(
                 column[: -len("_NPS_GROUP")] for column in row if column.endswith("_NPS_GROUP")
             )
@@ -377,6 +386,27 @@ class TruthBuilder:
                 "nps_not_exposed": not_exposed["nps"],
             }
         return result
+
+    def _add_planted_comment(self, row: dict[str, str]) -> None:
+        """Count a valid response whose comment is one of vocab.PLANTED_COMMENTS."""
+        text = next((value for column, value in row.items() if column.endswith("_TEXT")), "")
+        planted = PLANTED_COMMENT_LABELS.get(text)
+        if planted is not None:
+            self.planted_comments[row["ResponseId"]] = planted
+
+    def comments(self) -> dict[str, Any]:
+        by_theme: dict[str, dict[str, int]] = {}
+        for sentiment, theme in self.planted_comments.values():
+            counts = by_theme.setdefault(theme, {"positive": 0, "neutral": 0, "negative": 0})
+            counts[sentiment] += 1
+        return {
+            "planted": len(self.planted_comments),
+            "by_theme": dict(sorted(by_theme.items())),
+            "responses": {
+                response_id: {"sentiment": sentiment, "theme": theme}
+                for response_id, (sentiment, theme) in sorted(self.planted_comments.items())
+            },
+        }
 
     # --- result -------------------------------------------------------------------------------
 
@@ -491,4 +521,5 @@ class TruthBuilder:
                 tp: {month: nps.as_dict() for month, nps in sorted(months.items())}
                 for tp, months in self.nps_by_touchpoint_month.items()
             },
+            "comments": self.comments(),
         }

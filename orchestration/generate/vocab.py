@@ -441,3 +441,51 @@ CES_QUESTION_TEXT = (
 COMMENT_QUESTION_TEXT = (
     "Was ist der wichtigste Grund für Ihre Bewertung? (optional, gerne ausführlich)"
 )
+
+# Comments with a known sentiment and theme (truth.json `expected.comments`): about a third of
+# the comments of finished responses are replaced by one of these (same language, the NPS
+# group's sentiment: promoter -> positive, passive -> neutral, detractor -> negative). They are
+# plain, one-topic sentences, so that the test of the marts checks the wiring from export to
+# mart; the model's accuracy on customer-style text is measured by `cjm benchmark --comments`.
+PLANTED_COMMENT_SHARE = 0.35
+PLANTED_SENTIMENT = {"promoter": "positive", "passive": "neutral", "detractor": "negative"}
+PLANTED_COMMENTS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
+    "DE": {
+        "promoter": (
+            ("Die Beraterin am Telefon war ausgesprochen freundlich und kompetent.", "staff"),
+            ("Unglaublich schnelle Antwort, nach wenigen Minuten war alles geklärt.", "speed"),
+            ("Die Software läuft absolut stabil und fehlerfrei.", "product_quality"),
+            ("Die Oberfläche ist wunderbar einfach zu bedienen.", "usability"),
+        ),
+        "passive": (
+            ("Der Preis ist okay, nichts Besonderes.", "price"),
+            ("Die Lieferung kam wie angekündigt.", "delivery"),
+            ("Die Rechnung war korrekt, sonst nichts zu sagen.", "billing"),
+        ),
+        "detractor": (
+            ("Viel zu teuer, die Preiserhöhung ist eine Frechheit.", "price"),
+            ("Die Rechnung war falsch und wir wurden doppelt belastet.", "billing"),
+            ("Das Paket kam beschädigt und eine Woche zu spät an.", "delivery"),
+            ("Die App stürzt ständig ab, voller Fehler.", "product_quality"),
+        ),
+    },
+    "EN": {
+        "promoter": (
+            ("The support agent was extremely kind and knowledgeable.", "staff"),
+            ("Incredibly quick reply, everything was sorted within minutes.", "speed"),
+            ("The software is rock solid and bug free.", "product_quality"),
+            ("The interface is wonderfully easy to use.", "usability"),
+        ),
+        "passive": (
+            ("The price is okay, nothing special.", "price"),
+            ("The package arrived, as expected.", "delivery"),
+            ("The invoice was correct, nothing else to say.", "billing"),
+        ),
+        "detractor": (
+            ("Far too expensive, the price increase is outrageous.", "price"),
+            ("The invoice was wrong and we were charged twice.", "billing"),
+            ("The parcel arrived damaged and a week late.", "delivery"),
+            ("The app crashes constantly, full of bugs.", "product_quality"),
+        ),
+    },
+}

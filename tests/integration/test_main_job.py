@@ -132,6 +132,10 @@ def test_lineage_runs_from_landing_to_published_marts():
         "marts/agg_phase_funnel",
         "marts/fct_touchpoints",
         "journey_map/touchpoint_rules",
+        "enrich/comment_scores",
+        "marts/fct_survey_comments",
+        "marts/agg_comment_themes",
+        "journey_map/comment_themes",
     ):
         assert key in keys, key
 

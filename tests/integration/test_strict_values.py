@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.comments.store import ensure_enrich_tables
 from orchestration.ingestion import RAW_TABLES, IngestSettings, ingest_raw_table
 from orchestration.ingestion.schema import LINEAGE_COLUMNS, names, quote_ident
 from tests.conftest import FIXTURES, dbt_target, make_landing
@@ -78,6 +79,7 @@ def built(tmp_path_factory):
         for raw_table in RAW_TABLES:  # tables without files: created empty from the contract
             ingest_raw_table(con, landing, raw_table, IngestSettings())
             _plant_unreadable_row(con, raw_table)
+        ensure_enrich_tables(con)  # written by the comment scoring asset, empty here
     completed = subprocess.run(
         [str(BIN / "dbt"), "build", "--select", "+staging", "--indirect-selection", "cautious",
          "--target-path", str(dbt_target(root / "target"))],

@@ -403,6 +403,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "moments_that_matter",
         "nps_by_touchpoint_month",
         "follow_ups",
+        "comments",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):
