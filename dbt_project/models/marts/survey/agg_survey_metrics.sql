@@ -108,13 +108,35 @@ counted as (
         count(case when nps_category = 'promoter' then 1 end) as promoters,
         count(case when nps_category = 'detractor' then 1 end) as detractors,
         count(case when is_top_box then 1 end) as top_box,
-        avg(cast(score as double)) as score_mean,
-        stddev_samp(cast(score as double)) as score_stddev,
+        -- from whole-number sums, so that the result does not depend on the order in which
+        -- parallel threads add (a float average can differ in the last bit between runs)
+        sum(score) as score_sum,
+        sum(score * score) as score_square_sum,
         min(scale_min) as scale_min,
         max(scale_max) as scale_max,
         bool_and(higher_is_better) as higher_is_better
     from periods
     group by metric, scope_type, scope_id, period_grain, period_start
+
+),
+
+moments as (
+
+    select
+        *,
+        cast(score_sum as double) / cast(n as double) as score_mean,
+        case
+            when n > 1
+                then sqrt(greatest(
+                    0.0,
+                    (
+                        cast(score_square_sum as double)
+                        - cast(score_sum as double) * cast(score_sum as double)
+                        / cast(n as double)
+                    ) / cast(n - 1 as double)
+                ))
+        end as score_stddev
+    from counted
 
 ),
 
@@ -131,7 +153,7 @@ statistics as (
         sqrt({{ nps_variance('promoters', 'detractors', 'n') }} / cast(n as double))
             as std_error,
         'adjusted_wald' as interval_method
-    from counted
+    from moments
     where metric = 'nps'
 
     union all
@@ -148,7 +170,7 @@ statistics as (
             / cast(n as double)
         ) as std_error,
         'wilson' as interval_method
-    from counted
+    from moments
     where metric = 'csat'
 
     union all
@@ -161,7 +183,7 @@ statistics as (
         {{ mean_t_bound('score_mean', 'score_stddev', 'n', 'high') }} as ci_high,
         score_stddev / sqrt(cast(n as double)) as std_error,
         't' as interval_method
-    from counted
+    from moments
     where metric in ('csat', 'ces')
 
 ),
