@@ -52,7 +52,7 @@ test-fast: setup
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
-	cd dbt_project && DBT_TARGET_PATH=target_lint ../$(BIN)/sqlfluff lint models
+	cd dbt_project && DBT_TARGET_PATH=target_lint ../$(BIN)/sqlfluff lint --processes 2 models macros tests
 
 format: $(STAMP)
 	$(BIN)/ruff format orchestration tests
