@@ -62,22 +62,7 @@ scoped as (
 
 periods as (
 
-    {% for grain in period_grains %}
-        select
-            '{{ grain }}' as period_grain,
-            {% if grain == 'all' -%}
-                cast(null as date)
-            {%- else -%}
-                cast({{ dbt.date_trunc(grain, 'responded_at') }} as date)
-            {%- endif %} as period_start,
-            scope_type,
-            scope_id,
-            theme_id,
-            sentiment_label,
-            nps_category
-        from scoped
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ rows_per_period('scoped', 'responded_at', period_grains) }}
 
 ),
 
