@@ -43,10 +43,8 @@ run: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cjm run
 
 # Two workers (pytest-xdist), one per core: the whole-job tests are mostly single-threaded Python.
-# worksteal: a worker that runs out of tests takes some of the other's, so that the few long
-# whole-job tests do not leave one core idle at the end.
 test: setup
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 2
 
 test-fast: setup
 	$(BIN)/pytest -n 2 -m "not slow"
