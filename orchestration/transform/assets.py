@@ -99,6 +99,12 @@ def build_args() -> list[str]:
     return ["build"]
 
 
+# dbt unit tests check model logic on fixed fixtures, not the delivered data: they run when the
+# dbt project is built on its own (`dbt build`, and so in `make test`), not in every job run,
+# where they took about a quarter of the `dbt build` step.
+JOB_EXCLUDES = "test_type:unit"
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     """The ``dbt build`` multi-asset, from the prepared manifest (prepared again first only
     when the dbt project changed since: see ``orchestration.transform.manifest``)."""
@@ -109,6 +115,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         project=project,
         dagster_dbt_translator=JourneyDbtTranslator(),
         name="dbt_build",
+        exclude=JOB_EXCLUDES,
     )
     def journey_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource

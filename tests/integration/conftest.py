@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -14,12 +16,26 @@ import pytest
 from tests.conftest import SAMPLE_LANDING
 
 
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One asset check evaluation of a run, as plain values (kept across test processes)."""
+
+    asset_key: str
+    check_name: str
+    passed: bool
+    severity: str
+
+
 @dataclass
 class JobRun:
     landing: Path
     warehouse: Path
     published: Path
-    result: dg.ExecuteInProcessResult
+    success: bool
+    run_id: str
+    checks: list[CheckOutcome] = field(default_factory=list)
+    # Dagster's own result; None for the shared sample run when another test process ran it
+    result: dg.ExecuteInProcessResult | None = None
 
     def query(self, sql: str, params: list | None = None, published: bool = False) -> list[tuple]:
         path = self.published if published else self.warehouse
@@ -44,7 +60,11 @@ def run_job(landing: Path, warehouse: Path) -> JobRun:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
         )
-    return JobRun(landing=landing, warehouse=warehouse, published=published, result=result)
+    checks = [
+        CheckOutcome(e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value)
+        for e in result.get_asset_check_evaluations()
+    ]
+    return JobRun(landing, warehouse, published, result.success, result.run_id, checks, result)
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +74,36 @@ def truth() -> dict:
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> JobRun:
-    """The whole job on the bundled sample exports (seeds/), once per test session."""
-    warehouse = tmp_path_factory.mktemp("sample") / "cjm.duckdb"
-    return run_job(SAMPLE_LANDING, warehouse)
+    """The whole job on the bundled sample exports (seeds/), once per `pytest` invocation.
+
+    pytest-xdist workers share it: the first worker that needs it runs the job, the others wait
+    for it (a file lock) and read its outcome. Tests only read its files; a test that changes a
+    warehouse works on a copy."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "sample_run"
+    folder.mkdir(exist_ok=True)
+    outcome = folder / "outcome.json"
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            run = run_job(SAMPLE_LANDING, folder / "cjm.duckdb")
+            saved = {"success": run.success, "run_id": run.run_id}
+            saved["checks"] = [asdict(check) for check in run.checks]
+            outcome.write_text(json.dumps(saved), encoding="utf-8")
+            return run
+    saved = json.loads(outcome.read_text(encoding="utf-8"))
+    warehouse = folder / "cjm.duckdb"
+    from orchestration.resources import published_path_for
+
+    return JobRun(
+        SAMPLE_LANDING,
+        warehouse,
+        published_path_for(warehouse),
+        saved["success"],
+        saved["run_id"],
+        [CheckOutcome(**check) for check in saved["checks"]],
+    )
 
 
 def copy_landing(target: Path) -> Path:

@@ -20,10 +20,13 @@ BIN = Path(sys.executable).parent
 
 
 def test_dbt_build_runs_standalone_from_the_project_folder(sample_run, repo_root, tmp_path):
+    """A standalone `dbt build` passes, and it is where the dbt unit tests run (the job leaves
+    them out): every unit test of the project ran and passed."""
     warehouse = tmp_path / "analyst.duckdb"
     shutil.copy(sample_run.warehouse, warehouse)
+    target = dbt_target(tmp_path / "target")
     completed = subprocess.run(
-        [str(BIN / "dbt"), "build", "--target-path", str(dbt_target(tmp_path / "target"))],
+        [str(BIN / "dbt"), "build", "--target-path", str(target)],
         cwd=repo_root / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(warehouse)},
         capture_output=True,
@@ -32,6 +35,13 @@ def test_dbt_build_runs_standalone_from_the_project_folder(sample_run, repo_root
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert "ERROR=0" in completed.stdout
+    manifest = json.loads((target / "manifest.json").read_text())
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    unit_results = {
+        r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")
+    }
+    assert set(unit_results) == set(manifest["unit_tests"]) and len(unit_results) > 10
+    assert set(unit_results.values()) == {"pass"}
 
 
 def test_warnings_become_errors_with_cjm_warnings_block(repo_root, tmp_path, monkeypatch):
@@ -58,3 +68,36 @@ def test_warnings_become_errors_with_cjm_warnings_block(repo_root, tmp_path, mon
     assert {t["config"]["severity"].lower() for t in warn_only} == {"error"}
     monkeypatch.delenv("CJM_WARNINGS_BLOCK")
     assert build_args() == ["build"]
+
+
+def test_not_null_columns_names_each_column_with_nulls(sample_run, repo_root, tmp_path):
+    """The model-level not_null_columns test (one scan for all required columns) fails on a
+    NULL and says which column holds how many."""
+    import duckdb
+
+    warehouse = tmp_path / "nulls.duckdb"
+    shutil.copy(sample_run.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.fct_survey_responses set survey_name = null, is_preview = null"
+            " where survey_response_id in"
+            " (select survey_response_id from marts.fct_survey_responses order by 1 limit 3)"
+        )
+    target = dbt_target(tmp_path / "target")
+    completed = subprocess.run(
+        [str(BIN / "dbt"), "test", "--select", "fct_survey_responses,test_name:not_null_columns",
+         "--target-path", str(target)],
+        cwd=repo_root / "dbt_project",
+        env={**os.environ, "CJM_WAREHOUSE": str(warehouse)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 1, completed.stdout[-4000:]
+    assert "Got 2 results" in completed.stdout
+    [failure] = [
+        r for r in json.loads((target / "run_results.json").read_text())["results"]
+        if r["status"] == "fail"
+    ]  # fmt: skip
+    with duckdb.connect() as con:  # the compiled test names the catalog dbt attaches
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        failing = con.execute(failure["compiled_code"] + " order by 1").fetchall()
+    assert failing == [("is_preview", 3), ("survey_name", 3)]

@@ -36,14 +36,14 @@ MARTS = {
 
 
 def test_job_succeeds_and_every_check_passes(sample_run):
-    assert sample_run.result.success
-    evaluations = sample_run.result.get_asset_check_evaluations()
-    failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
+    assert sample_run.success
+    evaluations = sample_run.checks
+    failed = [f"{e.asset_key}:{e.check_name}" for e in evaluations if not e.passed]
     # the only check that does not pass is the warning that the run raised CX alerts (the
     # sample plants a drop in NPS)
     assert failed == ["cx/alerts:no_new_cx_alerts"]
     [alerts_check] = [e for e in evaluations if not e.passed]
-    assert alerts_check.severity == dg.AssetCheckSeverity.WARN
+    assert alerts_check.severity == dg.AssetCheckSeverity.WARN.value
     check_names = {e.check_name for e in evaluations}
     gx_checks = {n for n in check_names if n.startswith("gx_")}
     assert gx_checks == {f"gx_{table}" for table in RAW_TABLES}

@@ -49,7 +49,9 @@ def privacy_run(sample_run: JobRun, tmp_path_factory: pytest.TempPathFactory) ->
     shutil.copy(sample_run.warehouse, warehouse)
     published = warehouse.with_name("cjm_marts.duckdb")
     shutil.copy(sample_run.published, published)
-    return JobRun(copy_landing(root / "landing"), warehouse, published, sample_run.result)
+    return JobRun(
+        copy_landing(root / "landing"), warehouse, published, sample_run.success, sample_run.run_id
+    )
 
 
 def _text_columns(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple]:

@@ -29,7 +29,7 @@ def _dbt_events(log: Path) -> list[str]:
 def test_dbt_build_reuses_the_prepared_parse_for_a_new_warehouse(sample_run, repo_root):
     """The sample run writes a warehouse in a fresh temp folder; dbt must still skip parsing
     (the warehouse path is not part of the profile fields dbt hashes)."""
-    run_id = sample_run.result.run_id
+    run_id = sample_run.run_id
     folders = list((repo_root / "dbt_project" / "target").glob(f"dbt_build-{run_id[:7]}-*"))
     assert len(folders) == 1, folders
     # dbt rotates its log (dbt.log.1, ...) once it grows past its size limit
