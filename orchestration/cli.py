@@ -260,6 +260,21 @@ def _print_funnel(con) -> None:  # noqa: ANN001
     )
 
 
+def _published_in(result) -> bool:  # noqa: ANN001 (an ExecuteInProcessResult)
+    """True when the run materialized bi/published_marts (BI reads this run's marts)."""
+    return any(
+        e.asset_key is not None and e.asset_key.path == ["bi", "published_marts"]
+        for e in result.get_asset_materialization_events()
+    )
+
+
+def _failure_message(event) -> str:  # noqa: ANN001 (a step failure DagsterEvent)
+    """The step and its error: a dg.Failure's description, else the exception's message."""
+    error = event.step_failure_data.error
+    message = error.message.strip() if error else "no error recorded"
+    return f"step {event.step_key} failed: {message}"
+
+
 def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) -> list[tuple]:
     """Rows per source for this run, files not applied, notes, quarantine, NPS and funnel.
 
@@ -397,6 +412,14 @@ def _run_holding_lock(
         e for e in result.get_step_failure_events() if "deliveries_" not in (e.step_key or "")
     ]
     if gate_failed or crashed:
+        if _published_in(result):  # a step after publishing failed (e.g. the outbox)
+            reasons = "; ".join(_failure_message(e) for e in crashed)
+            print(
+                f"\ncjm run FAILED in {took:.1f} s (Dagster run {result.run_id}) after the marts"
+                f" were published (BI tools read this run's marts): {reasons}",
+                file=sys.stderr,
+            )
+            return EXIT_RUN_FAILED
         print(
             f"\ncjm run FAILED in {took:.1f} s (Dagster run {result.run_id}). Nothing was"
             " published: BI tools keep reading the last good marts. See the messages above for"

@@ -13,11 +13,13 @@ before the row is recorded: a crash in between rewrites the same file (same name
 content) on the next run instead of losing the alert.
 """
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -67,6 +69,23 @@ create table if not exists ops.alerts (
     outbox_file varchar
 )
 """
+
+
+@contextlib.contextmanager
+def _outbox_writes(outbox: Path, what: str) -> Iterator[None]:
+    """Turn a failed write into a step failure that says what to do: the marts are published
+    by then, and what was not written is not recorded, so the next run writes it."""
+    try:
+        yield
+    except OSError as error:
+        raise dg.Failure(
+            description=(
+                f"could not write {what} into the outbox {outbox}: {error.strerror or error}"
+                f" ({error.filename}). The marts are published. Nothing unwritten was recorded as"
+                " handed over, so the next run writes it. Make the folder writable, or point"
+                " CJM_OUTBOX at one that is, and run `cjm run` again."
+            )
+        ) from error
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -213,7 +232,7 @@ def build_follow_ups_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
         outbox = warehouse.outbox()
-        with warehouse.connect() as con:
+        with warehouse.connect() as con, _outbox_writes(outbox, "the follow-ups"):
             follow_ups, files = hand_over_follow_ups(con, outbox, context.run.run_id)
             total = con.execute("select count(*) from ops.follow_up_outbox").fetchone()[0]
         context.log.info(f"{len(follow_ups)} new follow-up(s) handed over in {outbox}")
@@ -252,7 +271,7 @@ def build_alerts_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:
     )
     def cx_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         outbox = warehouse.outbox()
-        with warehouse.connect() as con:
+        with warehouse.connect() as con, _outbox_writes(outbox, "the CX alerts"):
             alerts = raise_alerts(con, outbox, context.run.run_id)
             total = con.execute("select count(*) from ops.alerts").fetchone()[0]
         for alert in alerts:

@@ -30,6 +30,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.duckdb_config import duckdb_config
+from orchestration.transform.manifest import default_project_dir as dbt_project_dir  # noqa: F401 (re-exported)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING = REPO_ROOT / "seeds"
@@ -150,11 +151,6 @@ class RunLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def dbt_project_dir() -> Path:
-    """The dbt project folder, absolute (dagster-dbt breaks seeds with relative paths)."""
-    return Path(os.environ.get("CJM_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")).resolve()
 
 
 def published_path_for(warehouse: Path) -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.resources import dbt_project_dir
+from orchestration.transform.manifest import default_project_dir as dbt_project_dir
 
 DESCRIPTION_COLUMNS = ("description_en", "description_de")
 MIN_TOPIC_PROBABILITY = 0.5  # below: a general remark, no theme

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from orchestration.resources import dbt_project_dir
+from orchestration.transform.manifest import default_project_dir as dbt_project_dir
 
 
 @dataclass(frozen=True)

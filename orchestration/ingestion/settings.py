@@ -18,7 +18,7 @@ def _env_hubspot_timezone() -> str:
 def seeded_csat_questions() -> tuple[str, ...]:
     """The CSAT question keys of the dbt seed ``survey_questions`` (the one home of which
     export column is CSAT); ``("CSAT",)`` when the seed names none."""
-    from orchestration.resources import dbt_project_dir
+    from orchestration.transform.manifest import default_project_dir as dbt_project_dir
 
     path = dbt_project_dir() / "seeds" / "survey_questions.csv"
     if not path.exists():
@@ -29,9 +29,22 @@ def seeded_csat_questions() -> tuple[str, ...]:
 
 
 def _env_csat_questions() -> tuple[str, ...]:
+    """The seed's CSAT keys; CJM_SURVEY_CSAT_QUESTIONS may only narrow or order them.
+
+    The seed is the one home of which column is CSAT: the metrics read it, so a key named only
+    in the variable would be range-checked at ingestion and then ignored by every metric."""
+    seeded = seeded_csat_questions()
     raw = os.environ.get("CJM_SURVEY_CSAT_QUESTIONS", "")
     ids = tuple(part.strip() for part in raw.split(",") if part.strip())
-    return ids or seeded_csat_questions()
+    unknown = [key for key in ids if key.lower() not in {s.lower() for s in seeded}]
+    if unknown:
+        raise ValueError(
+            f"CJM_SURVEY_CSAT_QUESTIONS names {', '.join(unknown)}, which seed survey_questions "
+            f"does not list as a csat question (it lists {', '.join(seeded)}). Which export "
+            "column is CSAT is configured in dbt_project/seeds/survey_questions.csv: add a row "
+            "(metric csat) there, and unset the variable."
+        )
+    return ids or seeded
 
 
 def _env_nps_question() -> str | None:
@@ -72,9 +85,9 @@ class IngestSettings:
 
     - ``survey_timezone``: IANA zone of the survey's local times when the file does not name
       one in header row 3 (env ``CJM_SURVEY_TIMEZONE``, default ``UTC``).
-    - ``csat_questions``: column ids that hold the 1-5 CSAT question, first match wins
-      (env ``CJM_SURVEY_CSAT_QUESTIONS``, comma separated; default: the CSAT keys of the dbt
-      seed ``survey_questions``).
+    - ``csat_questions``: column ids that hold the 1-5 CSAT question, first match wins: the
+      CSAT keys of the dbt seed ``survey_questions`` (env ``CJM_SURVEY_CSAT_QUESTIONS``, comma
+      separated, may pick among them; naming another key is an error).
     - ``nps_question``: column id of the 0-10 NPS question when it has no ``_NPS_GROUP``
       companion (env ``CJM_SURVEY_NPS_QUESTION``); when set it wins over the companion.
       A question text works too (SurveyMonkey has no column ids).

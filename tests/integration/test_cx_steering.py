@@ -250,3 +250,40 @@ def test_every_follow_up_is_handed_over_once_as_csv_and_json_lines(sample_run, t
         con.execute("delete from ops.follow_up_outbox where follow_up_id = ?", [min(ids)])
         follow_ups, files = hand_over_follow_ups(con, tmp_path / "outbox", "again")
     assert [row["follow_up_id"] for row in follow_ups] == [min(ids)] and len(files) == 2
+
+
+def test_an_unwritable_outbox_fails_the_step_with_what_to_do(sample_run, tmp_path):
+    """The outbox steps run after publishing: a folder that cannot be written fails the step
+    with the folder and what to do (no traceback for the user to decode) and records nothing;
+    `cjm run` then says that the marts were published."""
+    import shutil
+
+    import dagster as dg
+    import duckdb
+
+    from orchestration.cli import _failure_message, _published_in
+    from orchestration.outbox import build_follow_ups_asset
+    from orchestration.resources import WarehouseResource, published_path_for
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample_run.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:  # as if no follow-up had been handed over yet
+        con.execute("delete from ops.follow_up_outbox")
+    (tmp_path / "a_file").write_text("not a folder")
+    resource = WarehouseResource(
+        path=str(copy),
+        landing_dir=str(sample_run.landing),
+        published_path=str(published_path_for(copy)),
+        outbox_dir=str(tmp_path / "a_file"),
+    )
+    result = dg.materialize(
+        [build_follow_ups_asset([])], resources={"warehouse": resource}, raise_on_error=False
+    )
+    assert not result.success
+    [failure] = result.get_step_failure_events()
+    message = _failure_message(failure)
+    assert f"could not write the follow-ups into the outbox {tmp_path / 'a_file'}" in message
+    assert "Not a directory" in message and "CJM_OUTBOX" in message
+    assert not _published_in(result)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("select count(*) from ops.follow_up_outbox").fetchone()[0] == 0

@@ -503,3 +503,19 @@ def test_bundled_sample_is_current(tmp_path: Path) -> None:
         start_date=dt.date.fromisoformat(parameters["start_date"]),
     )
     assert _digests(tmp_path, inflate=True) == _digests(seeds, inflate=True)
+
+
+def test_the_generator_does_not_load_dagster() -> None:
+    """`cjm generate` reads the dbt seeds (personas, service levels) but needs no orchestrator:
+    importing it must not pull in Dagster or dbt (seconds of start-up)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, orchestration.generate, orchestration.generate.personas;"
+        " print(sorted(m for m in ('dagster', 'dbt') if m in sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "[]"

@@ -414,12 +414,20 @@ def test_report_summary_and_dict(con, tmp_path: Path) -> None:
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CJM_SURVEY_TIMEZONE", "Europe/Berlin")
-    monkeypatch.setenv("CJM_SURVEY_CSAT_QUESTIONS", "Q4, CSAT")
+    monkeypatch.setenv("CJM_SURVEY_CSAT_QUESTIONS", " CSAT ")
     monkeypatch.setenv("CJM_SURVEY_NPS_QUESTION", "Q3.13")
-    assert IngestSettings() == IngestSettings("Europe/Berlin", ("Q4", "CSAT"), "Q3.13")
+    assert IngestSettings() == IngestSettings("Europe/Berlin", ("CSAT",), "Q3.13")
     for name in ("CJM_SURVEY_TIMEZONE", "CJM_SURVEY_CSAT_QUESTIONS", "CJM_SURVEY_NPS_QUESTION"):
         monkeypatch.delenv(name)
     assert IngestSettings() == IngestSettings("UTC", ("CSAT",), None)
+
+
+def test_a_csat_question_outside_the_seed_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which column is CSAT lives in seed survey_questions (the metrics read it); the variable
+    cannot add a key the metrics would never see."""
+    monkeypatch.setenv("CJM_SURVEY_CSAT_QUESTIONS", "CSAT, Q4")
+    with pytest.raises(ValueError, match=r"names Q4, .*seeds/survey_questions.csv"):
+        IngestSettings()
 
 
 def test_unknown_raw_table_is_an_error(con, tmp_path: Path) -> None:
