@@ -7,7 +7,7 @@
   (any theme) or is it a general remark ('ok', 'Passt alles', 'Danke')". It does not know the
   themes, so analysts can edit the themes seed without refitting.
 
-``training.csv`` (text, sentiment, theme) is a set of short German and English comments written
+``training.csv`` (text, sentiment, theme) is a set of German and English comments written
 for fitting only; nothing is fitted on the labelled evaluation set in ``tests/``. The settings
 below were chosen by 5-fold cross-validation on ``training.csv``. The model file also keeps the
 training set's vectors: the theme matcher uses them as the background of "an ordinary customer
