@@ -35,9 +35,8 @@ lock:
 	  .venv-lock/bin/pip freeze --exclude-editable | grep -v '^customer-journey-warehouse'; } > $(CONSTRAINTS)
 	rm -rf .venv-lock
 
-$(DAGSTER_HOME)/dagster.yaml:
-	mkdir -p $(DAGSTER_HOME)
-	printf '# Dagster instance of cjm run and make ui\ntelemetry:\n  enabled: false\n' > $@
+$(DAGSTER_HOME)/dagster.yaml: $(STAMP)
+	$(BIN)/python -c "import pathlib, orchestration.cli as c; c.ensure_dagster_yaml(pathlib.Path('$(DAGSTER_HOME)'))"
 
 run: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cjm run

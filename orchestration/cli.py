@@ -37,7 +37,27 @@ EXIT_RUN_FAILED = 1  # a quality check or dbt test failed, or a step crashed: no
 EXIT_USAGE = 2  # wrong flags, missing landing folder, warehouse not writable
 EXIT_FILES = 3  # a file was held, failed or unrecognised (cjm status says which and why)
 EXIT_BUSY = 4  # another run holds the warehouse; nothing was changed
-DAGSTER_YAML = "# Dagster instance of cjm run and make ui\ntelemetry:\n  enabled: false\n"
+DAGSTER_YAML = """\
+# Dagster instance of cjm run and make ui (written once; edit freely)
+telemetry:
+  enabled: false
+nux:
+  enabled: false
+# One run at a time: a DuckDB file has one writer. Runs started by the schedule, the sensor or
+# the UI wait in the run queue until the running one has finished.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
+def ensure_dagster_yaml(home: Path) -> Path:
+    """The instance's dagster.yaml, written with DAGSTER_YAML when it does not exist yet."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return config
 
 
 # dbt's per-node progress lines ("12 of 279 PASS not_null_..."), re-printed by dagster-dbt.
@@ -71,10 +91,7 @@ def _configure_environment(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     landing = Path(args.landing).resolve()  # defaults to CJM_LANDING, then seeds/
     os.environ["CJM_LANDING"] = str(landing)
     home = Path(os.environ.get("DAGSTER_HOME") or warehouse.parent / "dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    ensure_dagster_yaml(home)
     os.environ["DAGSTER_HOME"] = str(home)
     return landing, warehouse, published
 

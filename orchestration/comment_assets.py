@@ -9,6 +9,7 @@ model and themes seed are scored, so a run without new comments loads no model.
 import dagster as dg
 
 from orchestration.comments.store import score_new_comments
+from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource
 
 ENRICH_TABLES = {
@@ -29,6 +30,7 @@ ENRICH_TABLES = {
             description=f"enrich.{table}: {description}",
             group_name="enrich",
             kinds={"duckdb", "python"},
+            owners=[CX_ANALYTICS],
         )
         for table, description in ENRICH_TABLES.items()
     ],

@@ -15,6 +15,7 @@ from orchestration.outbox import build_alerts_asset, build_follow_ups_asset
 from orchestration.progress import progress_logger
 from orchestration.publish import build_publish_asset
 from orchestration.quality.checks import build_gx_check
+from orchestration.quality.freshness import build_freshness_check
 from orchestration.raw_assets import (
     build_delivery_check,
     build_raw_assets,
@@ -22,7 +23,7 @@ from orchestration.raw_assets import (
     landing_specs,
 )
 from orchestration.resources import WarehouseResource
-from orchestration.sensors import build_landing_sensor
+from orchestration.sensors import build_daily_schedule, build_landing_sensor
 from orchestration.transform import (
     WarehouseDbtCliResource,
     build_dbt_assets,
@@ -63,8 +64,10 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
         asset_checks=[
             *(build_gx_check(table) for table in RAW_TABLES),
             *(build_delivery_check(table) for table in RAW_TABLES),
+            *(build_freshness_check(table) for table in RAW_TABLES),
         ],
         jobs=[main_job],
+        schedules=[build_daily_schedule(MAIN_JOB_NAME)],
         sensors=[build_landing_sensor(MAIN_JOB_NAME)],
         resources={
             "warehouse": warehouse or WarehouseResource.from_env(),

@@ -25,6 +25,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource
 
 ALERT_COLUMNS = (
@@ -222,6 +223,7 @@ def build_follow_ups_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:
         deps=after,
         group_name="publish",
         kinds={"duckdb", "csv", "json"},
+        owners=[CX_ANALYTICS],
         description=(
             "New follow-ups of marts.fct_detractor_follow_ups (every detractor and CSAT 1-2 "
             "answer) handed to the ticketing tool: one CSV and one JSON Lines file per run in "
@@ -254,6 +256,7 @@ def build_alerts_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:
         deps=after,
         group_name="publish",
         kinds={"duckdb", "json"},
+        owners=[CX_ANALYTICS],
         check_specs=[
             dg.AssetCheckSpec(
                 "no_new_cx_alerts",

@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.ingestion.schema import sql_literal
+from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource
 
 PUBLISHED_SCHEMA = "marts"
@@ -71,12 +72,23 @@ def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> d
     return rows
 
 
+def nps_by_touchpoint(published: Path) -> list[tuple[str, float, int]]:
+    """All-time NPS and responses per touchpoint from the published agg_nps (none if empty)."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute(
+            "select scope_id, nps, responses from marts.agg_nps"
+            " where scope_type = 'touchpoint' and period_grain = 'all' and nps is not null"
+            " order by scope_id"
+        ).fetchall()
+
+
 def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["bi", "published_marts"]),
         deps=list(mart_keys),
         group_name="publish",
         kinds={"duckdb"},
+        owners=[CX_ANALYTICS],
         description=(
             "The last good marts, copied to a separate DuckDB file that BI tools open read-only; "
             "replaced atomically only after every check upstream passed."
@@ -89,11 +101,18 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
             Path(warehouse.path), Path(warehouse.published_path), context.run.run_id
         )
         context.log.info(f"published {len(rows)} marts to {warehouse.published_path}")
+        nps = nps_by_touchpoint(Path(warehouse.published_path))
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(warehouse.published_path),
                 "tables": len(rows),
                 **{f"rows.{t}": n for t, n in rows.items()},
+                # one number per touchpoint, so that the UI plots each over the runs
+                **{f"nps.{touchpoint}": value for touchpoint, value, _ in nps},
+                "nps_by_touchpoint": dg.MetadataValue.md(
+                    "| touchpoint | NPS | responses |\n|---|---:|---:|\n"
+                    + "".join(f"| {t} | {v:.1f} | {n} |\n" for t, v, n in nps)
+                ),
             }
         )
 

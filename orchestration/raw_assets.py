@@ -18,12 +18,14 @@ from orchestration.ingestion import (
 )
 from orchestration.ingestion.ledger import files_needing_action
 from orchestration.ingestion.report import FAILED, HELD, NEEDS_ACTION, UNRECOGNISED
+from orchestration.owners import DATA_ENGINEERING, source_owners
 from orchestration.resources import WarehouseResource
 
 LANDING_FOLDERS = {
     "survey": "Survey tool exports (Qualtrics Export Data CSV): <landing>/survey/*.csv",
     "crm": "Salesforce Data Loader / Data Export CSVs: <landing>/crm/<Object>.csv",
     "web": "GA4 BigQuery export NDJSON, one file per day: <landing>/web/events_YYYYMMDD.json[.gz]",
+    "followups": "Outcomes of the follow-ups, from the ticketing tool: <landing>/followups/*.csv",
 }
 MAX_LISTED_QUARANTINE = 10
 
@@ -40,6 +42,7 @@ def landing_specs() -> list[dg.AssetSpec]:
             description=description,
             group_name="landing",
             kinds={"file"},
+            owners=source_owners(folder),
         )
         for folder, description in LANDING_FOLDERS.items()
     ]
@@ -53,6 +56,7 @@ def build_raw_asset(raw_table: str) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(["landing", spec.folder])],
         group_name="ingestion",
         kinds={"duckdb"},
+        owners=source_owners(spec.folder),
         description=(
             f"raw.{raw_table}: {spec.description} Every new file in the landing folder is read "
             "with DuckDB's own readers, recorded in ops.load_ledger; unreadable rows go to "
@@ -111,6 +115,7 @@ def build_raw_assets() -> list[dg.AssetsDefinition]:
     deps=[dg.AssetKey(["landing", folder]) for folder in LANDING_FOLDERS],
     group_name="ingestion",
     kinds={"duckdb"},
+    owners=[DATA_ENGINEERING],
     description=(
         "Every file in the landing folder that no raw table takes (wrong folder, wrong name, "
         "unknown object) is recorded in ops.load_ledger as 'unrecognised', with what the "

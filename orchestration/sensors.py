@@ -1,4 +1,12 @@
-"""A sensor that starts the main job when export files arrive in (or change in) the landing folder.
+"""What starts the main job besides `cjm run`: a daily schedule and a landing-folder sensor.
+
+Both are off by default (turn them on in the UI under Automation, or with `dagster schedule
+start` / `dagster sensor start`); use one of them, not both.
+
+The schedule runs the job once a day at ``CJM_SCHEDULE_CRON`` (default ``0 6 * * *``) in
+``CJM_SCHEDULE_TIMEZONE`` (default ``UTC``).
+
+The sensor starts the main job when export files arrive in (or change in) the landing folder.
 
 It only looks at file names, sizes and modification times (cheap, no reading); the ingestion
 assets then decide per file by content hash what is really new, so a touched but unchanged file
@@ -7,6 +15,7 @@ landing folder is fed by a scheduled export.
 """
 
 import hashlib
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -49,3 +58,23 @@ def build_landing_sensor(job_name: str) -> dg.SensorDefinition:
         return dg.RunRequest(run_key=fingerprint, tags={"cjm/landing_files": str(files)})
 
     return landing_folder_sensor
+
+
+DEFAULT_CRON = "0 6 * * *"
+
+
+def build_daily_schedule(job_name: str) -> dg.ScheduleDefinition:
+    cron = os.environ.get("CJM_SCHEDULE_CRON", "").strip() or DEFAULT_CRON
+    timezone = os.environ.get("CJM_SCHEDULE_TIMEZONE", "").strip() or "UTC"
+    return dg.ScheduleDefinition(
+        name="daily_journey_warehouse",
+        job_name=job_name,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description=(
+            f"Runs the main job at '{cron}' ({timezone}; CJM_SCHEDULE_CRON,"
+            " CJM_SCHEDULE_TIMEZONE). Off until turned on. Ingestion skips files already"
+            " loaded, so a day without new exports publishes the same marts again."
+        ),
+    )

@@ -19,6 +19,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from orchestration.owners import dbt_owners
 from orchestration.resources import WarehouseResource, dbt_project_dir
 from orchestration.transform.manifest import dbt_executable, ensure_manifest
 
@@ -70,7 +71,12 @@ class JourneyDbtTranslator(DagsterDbtTranslator):
             return spec
         schema = props.get("schema") or "journey_map"
         key = dg.AssetKey([schema, props["name"]])
-        return spec.replace_attributes(key=key, group_name=LAYER_GROUPS.get(schema, schema))
+        meta = props.get("meta") or props.get("config", {}).get("meta") or {}
+        return spec.replace_attributes(
+            key=key,
+            group_name=LAYER_GROUPS.get(schema, schema),
+            owners=dbt_owners(props["name"], meta),
+        )
 
 
 @contextmanager
