@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 
-.PHONY: setup prepare lock run test test-fast lint format ui benchmark benchmark-comments clean
+.PHONY: setup prepare lock run test test-fast lint format ui docs benchmark benchmark-comments clean
 
 setup: $(STAMP) prepare
 
@@ -47,6 +47,13 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -n 2 -m "not slow"
+
+# dbt docs of every model, column, test and exposure, with column types from the warehouse
+# (run `make run` first): one self-contained page, dbt_project/target_docs/static_index.html.
+WAREHOUSE ?= $(CURDIR)/warehouse/cjm.duckdb
+docs: setup
+	cd dbt_project && CJM_WAREHOUSE=$(WAREHOUSE) ../$(BIN)/dbt docs generate --static --target-path target_docs --quiet
+	@echo "dbt docs: $(CURDIR)/dbt_project/target_docs/static_index.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests

@@ -653,6 +653,11 @@ def command_status(args: argparse.Namespace) -> int:
         )
         for file, row, column, by, reason in quarantine:
             print(f"  {file} row {row} column {column or '-'} [{by}]: {reason}")
+    from orchestration.quality.results_page import LATEST, pages_dir
+
+    latest = pages_dir(warehouse) / LATEST
+    if latest.exists():
+        print(f"\nValidation results of the last run (every suite and expectation): {latest}")
     _print_published(published, None)
     return EXIT_OK
 

@@ -6,10 +6,13 @@ publish step), so the published marts stay as they were. The failing rows are wr
 an earlier run, so the quarantine always shows the current state of each check.
 """
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 
 from orchestration.quality.gx_suites import SuiteResult, checks_engine, run_suite
+from orchestration.quality.results_page import record_result, write_page
 from orchestration.resources import EXPECTATIONS_DIR, WarehouseResource
 
 WHAT_TO_DO = (
@@ -89,7 +92,10 @@ def build_gx_check(raw_table: str) -> dg.AssetChecksDefinition:
         with warehouse.connect() as con:
             result = run_suite(con, raw_table, EXPECTATIONS_DIR)
             quarantined = quarantine_failures(con, result)
+            record_result(con, context.run.run_id, result)
+            page = write_page(con, Path(warehouse.path), context.run.run_id)
         metadata = {
+            "validation_results": dg.MetadataValue.path(str(page)),
             "suite": result.suite_name,
             "rows_checked": result.rows_checked,
             "engine": checks_engine(),

@@ -7,9 +7,11 @@ import csv
 import hashlib
 import io
 import shutil
+from pathlib import Path
 
 import pytest
 
+from orchestration.ingestion import RAW_TABLES
 from tests.integration.conftest import copy_landing, run_job
 
 pytestmark = pytest.mark.slow
@@ -81,6 +83,15 @@ def test_corrupted_export_blocks_build_and_keeps_published_marts(sample_run, tmp
     assert "between 0 and 10" in reasons
     assert "gestern, 14 Uhr" in reasons
     assert "same name" in reasons  # says what to do
+
+    # the run's validation page lists every suite, the failed expectations and the bad rows
+    page_path = evaluations["gx_survey_responses"].metadata["validation_results"].path
+    page = Path(page_path).read_text(encoding="utf-8")
+    assert f"Validation results of run {failed.run_id}" in page
+    assert page.count("<section") == len(RAW_TABLES)
+    assert "raw.survey_responses: " in page and "FAILED: " in page
+    assert f"{SURVEY} row {rows['nps']}" in page
+    assert Path(page_path).with_name("latest.html").read_text(encoding="utf-8") == page
 
     # The corrected file delivered again replaces the bad copy and the run goes through.
     (landing / SURVEY).write_bytes(original)

@@ -77,6 +77,9 @@ def test_generate_then_run_then_status(tmp_path, monkeypatch, capsys):
     assert cli.main(["status", "--warehouse", str(warehouse)]) == 0
     out = capsys.readouterr().out
     assert "Files (latest delivery" in out and "web/events_" in out
+    page = warehouse.parent / "validation" / "latest.html"
+    assert f"Validation results of the last run (every suite and expectation): {page}" in out
+    assert "raw.survey_responses: " in page.read_text(encoding="utf-8")
 
 
 def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
