@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 
-.PHONY: setup prepare lock run test test-fast lint format ui docs benchmark benchmark-comments clean
+.PHONY: setup prepare lock run test test-fast lint format ui docs diagram benchmark benchmark-comments clean
 
 setup: $(STAMP) prepare
 
@@ -54,6 +54,11 @@ WAREHOUSE ?= $(CURDIR)/warehouse/cjm.duckdb
 docs: setup
 	cd dbt_project && CJM_WAREHOUSE=$(WAREHOUSE) ../$(BIN)/dbt docs generate --static --target-path target_docs --quiet
 	@echo "dbt docs: $(CURDIR)/dbt_project/target_docs/static_index.html"
+
+# docs/flow.{dot,svg,png}: the flow from export file to mart, drawn from the Dagster
+# definitions (needs Graphviz: apt-get install graphviz).
+diagram: setup
+	$(BIN)/python -m orchestration.diagram
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests

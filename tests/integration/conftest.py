@@ -34,6 +34,8 @@ class JobRun:
     success: bool
     run_id: str
     checks: list[CheckOutcome] = field(default_factory=list)
+    # asset key -> its materialization metadata, values as text (paths, numbers, markdown)
+    materialized: dict[str, dict[str, str]] = field(default_factory=dict)
     # Dagster's own result; None for the shared sample run when another test process ran it
     result: dg.ExecuteInProcessResult | None = None
 
@@ -64,7 +66,17 @@ def run_job(landing: Path, warehouse: Path) -> JobRun:
         CheckOutcome(e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value)
         for e in result.get_asset_check_evaluations()
     ]
-    return JobRun(landing, warehouse, published, result.success, result.run_id, checks, result)
+    materialized = {
+        e.asset_key.to_user_string(): {
+            key: str(getattr(value, "value", value))
+            for key, value in e.materialization.metadata.items()
+        }
+        for e in result.get_asset_materialization_events()
+        if e.asset_key is not None
+    }
+    return JobRun(
+        landing, warehouse, published, result.success, result.run_id, checks, materialized, result
+    )
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +102,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> JobRun:
             run = run_job(SAMPLE_LANDING, folder / "cjm.duckdb")
             saved = {"success": run.success, "run_id": run.run_id}
             saved["checks"] = [asdict(check) for check in run.checks]
+            saved["materialized"] = run.materialized
             outcome.write_text(json.dumps(saved), encoding="utf-8")
             return run
     saved = json.loads(outcome.read_text(encoding="utf-8"))
@@ -103,6 +116,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> JobRun:
         saved["success"],
         saved["run_id"],
         [CheckOutcome(**check) for check in saved["checks"]],
+        saved["materialized"],
     )
 
 

@@ -101,3 +101,12 @@ def test_definitions_build_for_any_warehouse(tmp_path):
         published_path=str(tmp_path / "w_marts.duckdb"),
     )
     assert build_definitions(resource).resolve_job_def("journey_warehouse")
+
+
+def test_the_flow_diagram_in_docs_is_current():
+    """docs/flow.dot (and the SVG/PNG rendered from it) is drawn from these definitions."""
+    from orchestration.diagram import DOCS, flow_dot
+
+    assert (DOCS / "flow.dot").read_text(encoding="utf-8") == flow_dot(defs), (
+        "the assets changed since docs/flow.* was drawn: run `make diagram`"
+    )
