@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -39,26 +42,44 @@ def test_every_command_has_help(command):
         assert "--warehouse" in completed.stdout or command == ["generate"]
 
 
-def test_generate_then_run_then_status(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    (tmp_path / "dagster_home").mkdir()
-    for name in ("CJM_WAREHOUSE", "CJM_LANDING", "CJM_PUBLISHED"):
-        monkeypatch.delenv(name, raising=False)
-    landing = tmp_path / "landing"
-    warehouse = tmp_path / "wh" / "cjm.duckdb"
+@dataclass(frozen=True)
+class GeneratedRun:
+    landing: Path
+    warehouse: Path
+    dagster_home: Path
+    truth: dict
+    code: int
+    out: str
 
-    assert (
-        cli.main(
-            ["generate", "--out", str(landing), "--customers", "150", "--days", "14", "--seed", "7"]
-        )
-        == 0
-    )
+
+@pytest.fixture(scope="module")
+def generated_run(tmp_path_factory: pytest.TempPathFactory) -> GeneratedRun:
+    """`cjm generate` (150 customers, 14 days), then `cjm run` on it, in this process, with its
+    own Dagster instance: once for the tests of this module marked xdist_group("generated")."""
+    root = tmp_path_factory.mktemp("generated")
+    landing, warehouse, home = root / "landing", root / "wh" / "cjm.duckdb", root / "dagster_home"
+    saved = dict(os.environ)
+    try:
+        os.environ["DAGSTER_HOME"] = str(home)
+        for name in ("CJM_WAREHOUSE", "CJM_LANDING", "CJM_PUBLISHED"):
+            os.environ.pop(name, None)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            generate = ["generate", "--out", str(landing), "--customers", "150", "--days", "14"]
+            assert cli.main([*generate, "--seed", "7"]) == 0
+            code = cli.main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     truth = json.loads((landing / "truth.json").read_text())
-    assert truth["parameters"]["customers"] == 150
+    return GeneratedRun(landing, warehouse, home, truth, code, out.getvalue())
 
-    code = cli.main(["run", "--landing", str(landing), "--warehouse", str(warehouse)])
-    out = capsys.readouterr().out
-    assert code == 0, out[-3000:]
+
+@pytest.mark.xdist_group("generated")
+def test_generate_then_run_then_status(generated_run, capsys):
+    run = generated_run
+    assert run.truth["parameters"]["customers"] == 150
+    assert run.code == 0, run.out[-3000:]
     for expected in (
         "start-up: ",  # seconds from process start to the first asset
         "▶ raw__survey_responses",
@@ -68,16 +89,16 @@ def test_generate_then_run_then_status(tmp_path, monkeypatch, capsys):
         "checks:",
         "cjm run succeeded",
     ):
-        assert expected in out, expected
-    published = warehouse.with_name("cjm_marts.duckdb")
+        assert expected in run.out, expected
+    published = run.warehouse.with_name("cjm_marts.duckdb")
     with duckdb.connect(str(published), read_only=True) as con:
         customers = con.execute("select count(*) from marts.dim_customers").fetchone()[0]
-    assert customers == truth["expected"]["customers"]
+    assert customers == run.truth["expected"]["customers"]
 
-    assert cli.main(["status", "--warehouse", str(warehouse)]) == 0
+    assert cli.main(["status", "--warehouse", str(run.warehouse)]) == 0
     out = capsys.readouterr().out
     assert "Files (latest delivery" in out and "web/events_" in out
-    page = warehouse.parent / "validation" / "latest.html"
+    page = run.warehouse.parent / "validation" / "latest.html"
     assert f"Validation results of the last run (every suite and expectation): {page}" in out
     assert "raw.survey_responses: " in page.read_text(encoding="utf-8")
 
