@@ -73,7 +73,7 @@ benchmark-comments: $(STAMP)
 
 # docs/journey_map.png: the journey map page of a sample run, in headless Chromium (no network).
 screenshots: setup
-	$(BIN)/python -m tests.browser.screenshots docs/journey_map.png
+	$(BIN)/python -m tests.browser docs/journey_map.png
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/target_lint dbt_project/logs

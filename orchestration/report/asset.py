@@ -1,7 +1,5 @@
 """The Dagster asset ``bi/journey_report``: the journey map page, after every publication."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

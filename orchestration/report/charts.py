@@ -40,8 +40,8 @@ def sparkline_spec() -> Json:
     chart = (
         alt.layer(zero, line, points)
         .properties(width=190, height=38)
-        .configure_view(strokeWidth=0)
         .configure(padding=2, background="transparent")
+        .configure_view(strokeWidth=0)
     )
     return _spec(chart)
 
@@ -78,9 +78,9 @@ def funnel_spec(rows: list[Json]) -> Json:
     chart = (
         alt.layer(bars, labels)
         .properties(width=520, height=alt.Step(30))
+        .configure(background="transparent")
         .configure_view(strokeWidth=0)
         .configure_axis(labelColor=TEXT_COLOR, titleColor=TEXT_COLOR, labelFontSize=12)
-        .configure(background="transparent")
     )
     return _spec(chart)
 

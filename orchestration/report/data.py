@@ -124,7 +124,14 @@ def _csat_counts(con: duckdb.DuckDBPyConnection) -> Json:
         " where metric = 'csat' and statistic = 'top_box_share' and scope_type = 'touchpoint'"
         " and period_grain = 'day' order by period_start, scope_id"
     ).fetchall()
-    return {"csat_counts": [[tp, day.isoformat(), n, top] for tp, day, n, top in rows]}
+    # the reporting minimum of NPS (seed `metric_settings`): the page greys out smaller counts
+    minimum = con.execute(
+        "select min(min_reportable_n) from marts.agg_survey_metrics where metric = 'nps'"
+    ).fetchall()[0][0]
+    return {
+        "csat_counts": [[tp, day.isoformat(), n, top] for tp, day, n, top in rows],
+        "min_reportable_n": minimum,
+    }
 
 
 def _kpis(con: duckdb.DuckDBPyConnection) -> Json:

@@ -65,6 +65,17 @@
   const days = DATA.days || [];
   const state = { from: days[0] || "", to: days[days.length - 1] || "", persona: ALL };
 
+  // A link can carry the picker's choice: journey_map.html#from=2026-10-01&to=2026-10-31&persona=x
+  function readHash() {
+    const params = new URLSearchParams(window.location.hash.slice(1));
+    const valid = (iso) => /^\d{4}-\d{2}-\d{2}$/.test(iso || "");
+    if (valid(params.get("from"))) state.from = params.get("from");
+    if (valid(params.get("to"))) state.to = params.get("to");
+    if (params.has("persona") && (DATA.personas || []).includes(params.get("persona"))) {
+      state.persona = params.get("persona");
+    }
+  }
+
   function inRange(iso) {
     return iso >= state.from && iso <= state.to;
   }
@@ -122,10 +133,12 @@
   function npsBlock(c) {
     const value = nps(c.p, c.d, c.n);
     const ci = npsInterval(c.p, c.d, c.n);
-    return el("div", { class: "metric", "data-metric": "nps" },
+    const few = c.n < (DATA.min_reportable_n || 0);
+    return el("div", { class: "metric" + (few ? " few" : ""), "data-metric": "nps" },
       el("span", { class: "label" }, "NPS"),
       el("span", { class: "value " + (value >= 0 ? "pos" : "neg"), "data-nps": value.toFixed(1) }, fmt1(value)),
-      el("span", { class: "ci" }, `95% ${fmt1(ci[0])} to ${fmt1(ci[1])} · n = ${fmtInt(c.n)}`));
+      el("span", { class: "ci" }, `95% ${fmt1(ci[0])} to ${fmt1(ci[1])} · n = ${fmtInt(c.n)}`),
+      few ? el("span", { class: "note" }, `fewer than ${DATA.min_reportable_n} answers: read with care`) : null);
   }
   function csatBlock(tp) {
     const c = csat(tp);
@@ -133,15 +146,24 @@
     return el("div", { class: "metric small", "data-metric": "csat" },
       el("span", { class: "label" }, "CSAT"),
       el("span", { class: "value" }, fmt1(c.share) + "%"),
-      el("span", { class: "ci" }, `95% ${fmt1(c.ci[0])} to ${fmt1(c.ci[1])} · n = ${fmtInt(c.n)}` +
-        (state.persona === ALL ? "" : " · all personas")));
+      el("span", { class: "ci" }, `95% ${fmt1(c.ci[0])} to ${fmt1(c.ci[1])} · n = ${fmtInt(c.n)}`),
+      state.persona === ALL ? null : el("span", { class: "note" }, "CSAT of all personas"));
+  }
+  const KPI_NAMES = {
+    nps: "NPS", csat: "CSAT top box %", ces: "effort (mean)",
+    conversion_to_next: "conversion to next phase", median_hours_to_next: "median hours to next phase",
+  };
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function periodLabel(k) {
+    if (!k.period_start) return "all time";
+    if (k.period_grain === "month") return `${MONTHS[+k.period_start.slice(5, 7) - 1]} ${k.period_start.slice(0, 4)}`;
+    return `${human(k.period_grain)} of ${k.period_start}`;
   }
   function kpiLines(scopeType, scopeId) {
     return latestKpis(scopeType, scopeId).map((k) => {
       const unit = k.kpi.startsWith("conversion") ? pct : fmt1;
-      const period = k.period_start ? `${human(k.period_grain)} of ${k.period_start}` : "all time";
-      return el("div", { class: "kpi" },
-        `Target ${human(k.kpi)} ${unit(k.target)}, actual ${unit(k.actual)} (${period}): `,
+      return el("div", { class: "kpi", "data-kpi": k.kpi },
+        `${KPI_NAMES[k.kpi] || human(k.kpi)} ${unit(k.actual)} vs target ${unit(k.target)} (${periodLabel(k)}): `,
         el("span", { class: "status " + k.status }, statusLabel(k.status)),
         k.owner ? ` · ${k.owner}` : "");
     });
@@ -152,7 +174,7 @@
     const sign = m.nps_difference >= 0 ? "+" : "";
     const verdict = m.is_significant ? "significant" : "not significant";
     return el("div", { class: "driver" },
-      `Experienced vs not: ${sign}${fmt1(m.nps_difference)} NPS points (${verdict}` +
+      `NPS of customers who had it vs not: ${sign}${fmt1(m.nps_difference)} points (${verdict}` +
       (m.action ? `; ${human(m.action)}` : "") + ")");
   }
   function card(tp, agg) {
@@ -253,7 +275,7 @@
   function chart(node, spec) {
     const done = vegaEmbed(node, spec, { actions: false, renderer: "svg" })
       .then((result) => { views.push(result.view); })
-      .catch((error) => { node.append(el("p", { class: "missing" }, "chart failed: " + error)); });
+      .catch((error) => { node.append(el("p", { class: "chart-error" }, "chart failed: " + error)); });
     pending.push(done);
   }
 
@@ -282,14 +304,19 @@
       input.min = days[0] || "";
       input.max = days[days.length - 1] || "";
     }
+    readHash();
     from.value = state.from;
     to.value = state.to;
     persona.append(el("option", { value: ALL }, "all personas"));
     for (const p of DATA.personas || []) persona.append(el("option", { value: p }, personaLabel(p)));
+    persona.value = state.persona;
     const apply = () => {
       state.from = from.value || days[0] || "";
       state.to = to.value || days[days.length - 1] || "";
       state.persona = persona.value;
+      const params = new URLSearchParams({ from: state.from, to: state.to });
+      if (state.persona !== ALL) params.set("persona", state.persona);
+      history.replaceState(null, "", "#" + params.toString());
       render();
     };
     from.addEventListener("change", apply);
