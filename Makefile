@@ -8,14 +8,17 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 
-.PHONY: setup prepare lock run test test-fast lint format ui docs diagram benchmark benchmark-comments clean
+.PHONY: setup prepare lock run test test-fast lint format ui docs diagram benchmark \
+	benchmark-comments screenshots clean
 
 setup: $(STAMP) prepare
 
 # The dbt manifest Dagster loads, prepared ahead (dbt parse) so that loading the code location
 # parses nothing; again only when the dbt project changed (orchestration/transform/manifest.py).
+# Also the Vega JavaScript the journey map page inlines (bundled once, ~8 s, then cached).
 prepare: $(STAMP)
 	$(BIN)/python -m orchestration.transform.manifest
+	$(BIN)/python -m orchestration.report.bundle
 
 CONSTRAINTS := .ci/constraints.txt
 
@@ -78,6 +81,10 @@ benchmark: $(STAMP)
 # Accuracy and speed of comment scoring on the labelled comments in tests/fixtures/comments/.
 benchmark-comments: $(STAMP)
 	$(BIN)/cjm benchmark --comments
+
+# docs/journey_map.png: the journey map page of a sample run, in headless Chromium (no network).
+screenshots: setup
+	$(BIN)/python -m tests.browser docs/journey_map.png
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/target_lint dbt_project/logs

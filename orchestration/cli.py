@@ -29,6 +29,7 @@ from orchestration.resources import (
     check_writable,
     connect_duckdb,
     published_path_for,
+    report_path_for,
 )
 
 # Exit codes (README "Exit codes"): what a scheduler can tell apart.
@@ -662,6 +663,43 @@ def command_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_report(args: argparse.Namespace) -> int:
+    """Write the journey map page from the published marts and print its path."""
+    warehouse = Path(args.warehouse).resolve()
+    published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
+    output = (
+        Path(args.output).resolve()
+        if args.output
+        else report_path_for(warehouse, os.environ.get("CJM_REPORT_DIR", ""))
+    )
+    if not published.is_file():
+        print(
+            f"error: no published marts at {published}; run `cjm run` first, or pass "
+            "--published FILE (or --warehouse FILE, whose <stem>_marts.duckdb is used).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from orchestration.report.builder import write_report
+
+    try:
+        result = write_report(published, output)
+    except WarehouseLockedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except OSError as error:
+        print(f"error: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
+    for section, marts in result.missing_sections.items():
+        print(f"note: {section} left out: no {', '.join(marts)} in {published}", file=sys.stderr)
+    print(result.path)
+    if args.open:
+        import webbrowser
+
+        if not webbrowser.open(result.path.as_uri()):
+            print("note: no browser found; open the path above", file=sys.stderr)
+    return EXIT_OK
+
+
 def _add_landing_flag(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--landing",
@@ -816,6 +854,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="quarantine rows to list (default: %(default)s)",
     )
     status.set_defaults(handler=command_status)
+
+    report = commands.add_parser(
+        "report",
+        help="write the journey map page (HTML) from the published marts",
+        description="Write the journey map page from the published marts (opened read-only) "
+        "and print its path: per journey, phases as columns and touchpoints as cards with NPS "
+        "and CSAT (95% intervals, n), weekly trend, targets and owners, moments that matter, "
+        "the phase funnel and the latest detractor comments, with a date and persona picker. "
+        "One self-contained file that opens with no network. Every successful `cjm run` writes "
+        "it too (Dagster asset bi/journey_report). Exit codes: 0 written; 2 no published marts "
+        "or output not writable; 4 the published file is locked by another process.",
+    )
+    _add_warehouse_flags(report)
+    report.add_argument(
+        "--output",
+        metavar="FILE",
+        help="where to write the page (default: journey_map.html in reports/ beside the "
+        "warehouse; env CJM_REPORT_DIR names another folder)",
+    )
+    report.add_argument(
+        "--open", action="store_true", help="open the page in the default web browser"
+    )
+    report.set_defaults(handler=command_report)
     from orchestration.privacy import add_forget_command  # `cjm forget` (GDPR Art. 17)
 
     add_forget_command(commands, _add_location_flags)

@@ -1,7 +1,8 @@
 """The Dagster code location: assembles assets, checks, the main job and resources.
 
 Lineage, left to right: landing files -> raw tables (ingestion, blocking GX checks) ->
-dbt seeds/staging/intermediate/marts (dbt tests as checks) -> the published BI copy.
+dbt seeds/staging/intermediate/marts (dbt tests as checks) -> the published BI copy
+-> the journey map page.
 The CLI (`cjm run`), the tests and `dagster dev` all load this one definition.
 """
 
@@ -22,6 +23,7 @@ from orchestration.raw_assets import (
     landing_inventory,
     landing_specs,
 )
+from orchestration.report.asset import journey_report
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import build_daily_schedule, build_landing_sensor
 from orchestration.transform import (
@@ -58,6 +60,7 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
             survey_comment_scores,
             dbt_models,
             build_publish_asset(mart_keys),
+            journey_report,
             build_alerts_asset([dg.AssetKey(["bi", "published_marts"])]),
             build_follow_ups_asset([dg.AssetKey(["bi", "published_marts"])]),
         ],

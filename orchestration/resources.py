@@ -10,6 +10,8 @@ clone, so nothing needs editing before the first run:
 - ``CJM_DBT_PROJECT_DIR``: the dbt project (default: the repository's ``dbt_project/``).
 - ``CJM_OUTBOX``: folder of the files other tools pick up: alerts, follow-ups
   (default: ``outbox/`` beside the warehouse).
+- ``CJM_REPORT_DIR``: folder of the journey map page ``journey_map.html`` that every
+  successful run writes (default: ``reports/`` beside the warehouse).
 - ``CJM_DUCKDB_MEMORY_LIMIT``, ``CJM_DUCKDB_THREADS``, ``CJM_DUCKDB_TEMP_DIRECTORY``: DuckDB
   settings of every warehouse connection, dbt's included (see ``orchestration.duckdb_config``).
 """
@@ -158,6 +160,15 @@ def published_path_for(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}_marts{warehouse.suffix or '.duckdb'}")
 
 
+REPORT_FILE_NAME = "journey_map.html"
+
+
+def report_path_for(warehouse: Path, report_dir: str = "") -> Path:
+    """The journey map page of a warehouse: in ``report_dir``, else ``reports/`` beside it."""
+    folder = Path(report_dir) if report_dir else warehouse.parent / "reports"
+    return (folder / REPORT_FILE_NAME).resolve()
+
+
 def warehouse_path() -> Path:
     return Path(os.environ.get("CJM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve()
 
@@ -182,6 +193,7 @@ class WarehouseResource(dg.ConfigurableResource):
     landing_dir: str
     published_path: str
     outbox_dir: str = ""  # empty: outbox/ beside the warehouse
+    report_dir: str = ""  # empty: reports/ beside the warehouse
 
     @classmethod
     def from_env(cls) -> WarehouseResource:
@@ -190,11 +202,16 @@ class WarehouseResource(dg.ConfigurableResource):
             landing_dir=str(landing_path()),
             published_path=str(published_path()),
             outbox_dir=os.environ.get("CJM_OUTBOX", ""),
+            report_dir=os.environ.get("CJM_REPORT_DIR", ""),
         )
 
     def outbox(self) -> Path:
         """Where alerts and follow-ups are written for other tools to pick up."""
         return Path(self.outbox_dir or Path(self.path).parent / "outbox").resolve()
+
+    def report_path(self) -> Path:
+        """The journey map page the run writes (``bi/journey_report``)."""
+        return report_path_for(Path(self.path), self.report_dir)
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         path = Path(self.path)

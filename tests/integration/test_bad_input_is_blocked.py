@@ -70,6 +70,7 @@ def test_corrupted_export_blocks_build_and_keeps_published_marts(sample_run, tmp
         if e.asset_key is not None
     }
     assert "bi/published_marts" not in materialized
+    assert "bi/journey_report" not in materialized  # the last good page stays too
     assert not any(key.startswith("marts/") for key in materialized)
     assert _sha(published) == published_before
 

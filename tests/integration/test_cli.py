@@ -31,7 +31,9 @@ def restore_environment():
     os.environ.update(saved)
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["generate"], ["status"], ["accept"], ["forget"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["generate"], ["status"], ["accept"], ["forget"], ["report"]]
+)
 def test_every_command_has_help(command):
     completed = subprocess.run(
         [CJM, *command, "--help"], capture_output=True, text=True, check=False
