@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 
-.PHONY: setup prepare lock run test test-fast lint format ui docs diagram benchmark \
+.PHONY: setup prepare lock run test test-fast browser lint format ui docs diagram benchmark \
 	benchmark-comments screenshots clean
 
 setup: $(STAMP) prepare
@@ -44,12 +44,20 @@ $(DAGSTER_HOME)/dagster.yaml: $(STAMP)
 run: setup $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cjm run
 
-# Two workers (pytest-xdist), one per core: the whole-job tests are mostly single-threaded Python.
-test: setup
-	$(BIN)/pytest -n 2
+# Headless Chromium for the browser tests (journey map page, Dagster UI): Debian's package,
+# installed when missing (needs root, as on CI; otherwise install it yourself).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (apt-get) ..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test-fast: setup
-	$(BIN)/pytest -n 2 -m "not slow"
+# Two workers (pytest-xdist), one per core: the whole-job tests are mostly single-threaded Python.
+# loadgroup: tests marked xdist_group("...") share one worker (and so one module fixture).
+test: setup browser
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: setup browser
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow"
 
 # dbt docs of every model, column, test and exposure, with column types from the warehouse
 # (run `make run` first): one self-contained page, dbt_project/target_docs/static_index.html.

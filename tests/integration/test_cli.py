@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from orchestration import cli
+from tests import browser
 from tests.conftest import duckdb_file_held_by_another_process
 
 pytestmark = pytest.mark.slow
@@ -103,6 +104,32 @@ def test_generate_then_run_then_status(generated_run, capsys):
     page = run.warehouse.parent / "validation" / "latest.html"
     assert f"Validation results of the last run (every suite and expectation): {page}" in out
     assert "raw.survey_responses: " in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.xdist_group("generated")
+def test_the_dagster_ui_shows_the_lineage_after_a_run(generated_run, tmp_path):
+    """An operator opens the Dagster UI after `cjm run`: the global lineage shows every layer
+    from the landing folders to publishing, and the ingestion group shows each raw table
+    materialized by that run with its checks. Screenshots are in tmp_path to look at."""
+    with browser.dagster_ui(
+        generated_run.dagster_home, generated_run.warehouse, generated_run.landing
+    ) as base:
+        lineage = browser.dump_dom(base + browser.LINEAGE_PAGE, budget_ms=25000, offline=False)
+        ingestion = browser.dump_dom(
+            base + browser.INGESTION_PAGE, budget_ms=25000, offline=False, window=(1600, 2400)
+        )
+        shot = browser.screenshot(
+            base + browser.INGESTION_PAGE, tmp_path / "ingestion.png", offline=False
+        )
+    assert "Global asset lineage" in lineage
+    for group in ("landing", "ingestion", "enrich", "staging", "intermediate", "marts"):
+        assert f">{group}<" in lineage, group
+    assert ">publish<" in lineage
+    assert "Join the Dagster community" not in lineage  # nux is off in the instance
+    for raw in ("web_events", "survey_responses", "crm_contacts"):
+        assert f">{raw}<" in ingestion, raw
+    assert "Materialized" in ingestion and "3 / 3 Passed" in ingestion
+    assert shot.stat().st_size > 20_000
 
 
 def test_run_refuses_a_missing_landing_folder(tmp_path, capsys):
