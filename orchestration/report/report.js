@@ -77,7 +77,7 @@
   }
 
   function inRange(iso) {
-    return iso >= state.from && iso <= state.to;
+    return (!state.from || iso >= state.from) && (!state.to || iso <= state.to);
   }
 
   function counts() {
@@ -108,6 +108,7 @@
     return n > 0 ? { n, share: (100 * top) / n, ci: wilson(top, n) } : null;
   }
   function weeklyRows(tp, byWeek) {
+    if (!state.from || !state.to) return [];
     const last = weekOf(state.to);
     const rows = [];
     for (let i = SPARK_WEEKS - 1; i >= 0; i--) {
@@ -183,8 +184,8 @@
     if (c && c.n > 0) {
       body.push(npsBlock(c));
     } else {
-      body.push(el("p", { class: "empty" }, agg.everRated.has(tp.id)
-        ? "no responses in this range" : "no survey rates this touchpoint"));
+      body.push(el("p", { class: "empty" }, !DATA.nps_counts ? missingNote("nps_counts")
+        : agg.everRated.has(tp.id) ? "no responses in this range" : "no survey rates this touchpoint"));
     }
     body.push(csatBlock(tp.id));
     const spark = el("div", { class: "spark" });

@@ -194,15 +194,24 @@ def test_missing_marts_leave_their_section_out(sample_run, tmp_path, capsys):
     published = tmp_path / "older_marts.duckdb"
     shutil.copy(sample_run.published, published)
     with duckdb.connect(str(published)) as con:
-        con.execute("drop table marts.agg_phase_funnel")
-        con.execute("drop table marts.fct_survey_comments")
+        for mart in ("agg_phase_funnel", "fct_survey_comments", "fct_survey_responses"):
+            con.execute(f"drop table marts.{mart}")
     output = tmp_path / "map.html"
     code = cli.main(["report", "--published", str(published), "--output", str(output)])
     assert code == cli.EXIT_OK
     data = _embedded_data(output.read_text(encoding="utf-8"))
     assert data["missing"] == {
+        "nps_counts": ["fct_survey_responses"],
         "funnel": ["agg_phase_funnel"],
         "comments": ["fct_survey_comments"],
     }
-    assert "touchpoints" in data and "nps_counts" in data
+    assert "touchpoints" in data and "kpis" in data
     assert "funnel left out" in capsys.readouterr().err
+    _chromium_or_fail()
+    dom = browser.dump_dom(output)
+    assert 'data-rendered="true"' in dom
+    cards = _cards(dom)
+    assert len(cards) == len(data["touchpoints"])
+    assert all("(fct_survey_responses)" in card for card in cards.values())
+    assert "Not in the published marts yet (agg_phase_funnel)" in dom
+    assert "Not in the published marts yet (fct_survey_comments)" in dom
