@@ -18,6 +18,7 @@ import time
 import warnings
 from pathlib import Path
 
+from orchestration.ingestion.schema import has_table
 from orchestration.resources import (
     DEFAULT_LANDING,
     DEFAULT_WAREHOUSE,
@@ -159,16 +160,6 @@ def _fmt(value: float | None, digits: int = 1) -> str | None:
     return None if value is None else f"{value:.{digits}f}"
 
 
-def _has_table(con, schema: str, table: str) -> bool:  # noqa: ANN001
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
-
-
 def _print_sources(con, run_started: dt.datetime) -> None:  # noqa: ANN001
     rows = con.execute(
         "select coalesce(raw_table, '(unrecognised)'),"
@@ -308,7 +299,7 @@ def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) ->
         return []
     problems: list[tuple] = []
     with con:
-        if _has_table(con, "ops", "load_ledger"):
+        if has_table(con, "ops", "load_ledger"):
             _print_sources(con, run_started)
             from orchestration.ingestion.ledger import files_needing_action
 
@@ -321,7 +312,7 @@ def print_summary(warehouse: Path, published: Path, run_started: dt.datetime) ->
 
 
 def _published_at(con) -> dt.datetime | None:  # noqa: ANN001
-    if not _has_table(con, "meta", "publication"):
+    if not has_table(con, "meta", "publication"):
         return None
     return con.execute("select max(published_at) from meta.publication").fetchall()[0][0]
 
@@ -338,9 +329,9 @@ def _print_published(published: Path, run_started: dt.datetime | None) -> None:
             return
         if published_at is None or published_at < run_started.replace(tzinfo=None):
             print("  ! not replaced by this run: BI tools still read the last good version")
-        if _has_table(con, "marts", "agg_nps") and _has_table(con, "marts", "dim_touchpoints"):
+        if has_table(con, "marts", "agg_nps") and has_table(con, "marts", "dim_touchpoints"):
             _print_nps(con)
-        if _has_table(con, "marts", "agg_phase_funnel"):
+        if has_table(con, "marts", "agg_phase_funnel"):
             _print_funnel(con)
 
 
@@ -617,7 +608,7 @@ def command_status(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BUSY
     with con:
-        if not _has_table(con, "ops", "load_ledger"):
+        if not has_table(con, "ops", "load_ledger"):
             print(f"{warehouse} has no load ledger yet; run `cjm run` first")
             return EXIT_USAGE
         from orchestration.ingestion.ledger import CURRENT_FILES_SQL

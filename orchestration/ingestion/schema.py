@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
+import duckdb
+
 
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB (any text is allowed, quotes are doubled)."""
@@ -225,6 +227,17 @@ ACCEPTED_DELIVERY_COLUMNS: tuple[Column, ...] = (
 
 def column_defs(columns: Iterable[Column]) -> str:
     return ", ".join(f"{quote_ident(name)} {type_}" for name, type_ in columns)
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` exists (a table or a view) in the connected database."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
 
 
 def qualified(schema: str, table: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.ingestion.schema import has_table
 from orchestration.resources import connect_duckdb
 
 Json = dict[str, Any]
@@ -22,16 +23,6 @@ Json = dict[str, Any]
 # persona and shows the first few.
 MAX_COMMENTS = 500
 NO_PERSONA = ""  # responses of customers without a persona (unidentified)
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[Json]:
@@ -173,12 +164,12 @@ def _comments(con: duckdb.DuckDBPyConnection) -> Json:
     """The latest detractor comments with the persona of who wrote them (no names, no e-mail)."""
     themes = (
         "(select distinct theme_id, theme_name from marts.agg_comment_themes)"
-        if _has_table(con, "marts", "agg_comment_themes")
+        if has_table(con, "marts", "agg_comment_themes")
         else "(select null as theme_id, null as theme_name)"
     )
     persona = (
         "(select survey_response_id, persona_id from marts.fct_survey_responses)"
-        if _has_table(con, "marts", "fct_survey_responses")
+        if has_table(con, "marts", "fct_survey_responses")
         else "(select null as survey_response_id, null as persona_id)"
     )
     return {
@@ -224,10 +215,10 @@ def read_report_data(published: Path) -> Json:
         "missing": {},
     }
     with connect_duckdb(published, read_only=True) as con:
-        if _has_table(con, "meta", "publication"):
+        if has_table(con, "meta", "publication"):
             data.update(_publication(con))
         for section, (marts, reader) in SECTIONS.items():
-            absent = [mart for mart in marts if not _has_table(con, "marts", mart)]
+            absent = [mart for mart in marts if not has_table(con, "marts", mart)]
             if absent:
                 data["missing"][section] = absent
                 continue
