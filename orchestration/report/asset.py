@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource
 
 PUBLISHED_MARTS = dg.AssetKey(["bi", "published_marts"])
@@ -14,6 +15,7 @@ PUBLISHED_MARTS = dg.AssetKey(["bi", "published_marts"])
     deps=[PUBLISHED_MARTS],
     group_name="publish",
     kinds={"html"},
+    owners=[CX_ANALYTICS],
     description=(
         "The journey map page (journey_map.html): per journey, phases as columns and touchpoints "
         "as cards with NPS, CSAT, trend, targets and owners, the phase funnel and the latest "

@@ -26,6 +26,7 @@ MARTS = {
     "agg_nps",
     "agg_phase_funnel",
     "agg_rule_coverage",
+    "agg_identity_coverage",
     "agg_survey_metrics",
     "agg_kpi_target_vs_actual",
     "agg_moments_that_matter",
