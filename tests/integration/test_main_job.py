@@ -27,6 +27,7 @@ MARTS = {
     "agg_phase_funnel",
     "agg_rule_coverage",
     "agg_identity_coverage",
+    "agg_funnel",
     "agg_survey_metrics",
     "agg_kpi_target_vs_actual",
     "agg_moments_that_matter",

@@ -230,3 +230,43 @@ def test_identity_coverage_accounts_for_every_record(sample_run, truth):
         published=True,
     )
     assert daily == totals["web"]
+
+
+def test_the_closed_phase_funnel_reproduces_the_planted_funnel(sample_run, truth):
+    """agg_funnel over the lifecycle phases (seed funnels, closed mode, all customers): every
+    sample customer enters through awareness, so the ordered funnel gives the planted funnel
+    (the same figures as agg_phase_funnel); every cohort month and channel adds up to it."""
+    rows = sample_run.query(
+        "select step_id, customers_reached, customers_reached_next, step_conversion,"
+        " overall_conversion, median_hours_to_next_step, p90_hours_to_next_step"
+        " from marts.agg_funnel where funnel_id = 'lifecycle_phases' and funnel_mode = 'closed'"
+        " and cut = 'all' order by step_number",
+        published=True,
+    )
+    expected = [e for e in truth["expected"]["funnel"] if e["journey_id"] == "customer_lifecycle"]
+    assert [r[0] for r in rows] == [e["phase_id"] for e in expected]
+    for row, planted in zip(rows, expected, strict=True):
+        _, reached, reached_next, conversion, overall, median, p90 = row
+        assert (reached, reached_next) == (
+            planted["customers_entered"],
+            planted["customers_reached_next"],
+        )
+        for value, key in (
+            (conversion, "conversion_to_next"),
+            (overall, "conversion_from_first"),
+            (median, "median_hours_to_next"),
+            (p90, "p90_hours_to_next"),
+        ):
+            if planted[key] is None:
+                assert value is None, (row[0], key)
+            else:
+                assert value == pytest.approx(planted[key], abs=1e-4), (row[0], key)
+    for cut in ("cohort_month", "first_touch_channel"):
+        split = sample_run.query(
+            "select step_number, sum(customers_reached) from marts.agg_funnel"
+            " where funnel_id = 'lifecycle_phases' and funnel_mode = 'closed' and cut = ?"
+            " group by 1 order by 1",
+            [cut],
+            published=True,
+        )
+        assert [n for _, n in split] == [r[1] for r in rows], cut

@@ -1,0 +1,315 @@
+{#-
+    Ordered funnels of seed `funnels`. A customer reaches step k+1 with the first occurrence
+    of step k+1 at or after the moment they reached step k, within `window_days` of entering
+    the funnel. Modes: closed (entering means doing step 1) and open (a customer enters at the
+    first step they do, whichever it is, and goes on from there). The steps are followed by a
+    fixed number of joins (`cjm_funnel_max_steps`, a test checks the seed stays within it), so
+    the SQL needs no recursion.
+-#}
+{%- set max_steps = var('cjm_funnel_max_steps', 8) -%}
+
+with
+
+funnels as (
+
+    select * from {{ ref('funnels') }}
+
+),
+
+phase_visits as (
+
+    select * from {{ ref('fct_journey_phase_visits') }}
+
+),
+
+touchpoints as (
+
+    select * from {{ ref('fct_touchpoints') }}
+
+),
+
+funnel_windows as (
+
+    select
+        funnel_id,
+        max(window_days) as window_days,
+        max(step_number) as steps
+    from funnels
+    group by funnel_id
+
+),
+
+-- Every occurrence of every funnel step: phase entries (re-entries too) and touchpoints.
+step_events as (
+
+    select
+        funnels.funnel_id,
+        funnels.step_number,
+        phase_visits.customer_id,
+        phase_visits.entered_at as occurred_at
+    from funnels
+    inner join phase_visits
+        on funnels.step_type = 'phase' and funnels.step_id = phase_visits.phase_id
+
+    union all
+
+    select
+        funnels.funnel_id,
+        funnels.step_number,
+        touchpoints.customer_id,
+        touchpoints.occurred_at
+    from funnels
+    inner join touchpoints
+        on funnels.step_type = 'touchpoint' and funnels.step_id = touchpoints.touchpoint_id
+
+),
+
+first_events as (
+
+    select
+        funnel_id,
+        step_number,
+        customer_id,
+        occurred_at,
+        row_number() over (
+            partition by funnel_id, customer_id order by occurred_at, step_number
+        ) as event_rank
+    from step_events
+
+),
+
+entries as (
+
+    select
+        funnel_id,
+        'closed' as funnel_mode,
+        customer_id,
+        1 as step_number,
+        min(occurred_at) as entered_at,
+        min(occurred_at) as reached_at
+    from step_events
+    where step_number = 1
+    group by funnel_id, customer_id
+
+    union all
+
+    select
+        funnel_id,
+        'open' as funnel_mode,
+        customer_id,
+        step_number,
+        occurred_at as entered_at,
+        occurred_at as reached_at
+    from first_events
+    where event_rank = 1
+
+),
+
+reached_1 as (
+
+    select * from entries
+
+),
+
+{% for step in range(2, max_steps + 1) %}
+    reached_{{ step }} as (
+
+        select
+            previous.funnel_id,
+            previous.funnel_mode,
+            previous.customer_id,
+            previous.entered_at,
+            previous.step_number + 1 as step_number,
+            min(step_events.occurred_at) as reached_at
+        from reached_{{ step - 1 }} as previous
+        inner join step_events
+            on
+                previous.funnel_id = step_events.funnel_id
+                and previous.customer_id = step_events.customer_id
+                and step_events.step_number = previous.step_number + 1
+                and previous.reached_at <= step_events.occurred_at
+        inner join funnel_windows
+            on previous.funnel_id = funnel_windows.funnel_id
+        where
+            funnel_windows.window_days is null
+            or step_events.occurred_at
+            <= {{ dbt.dateadd('day', 'funnel_windows.window_days', 'previous.entered_at') }}
+        group by
+            previous.funnel_id,
+            previous.funnel_mode,
+            previous.customer_id,
+            previous.step_number,
+            previous.entered_at
+
+    ),
+{% endfor %}
+
+reached as (
+
+    {% for step in range(1, max_steps + 1) -%}
+        select
+            funnel_id,
+            funnel_mode,
+            customer_id,
+            step_number,
+            entered_at,
+            reached_at
+        from reached_{{ step }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+first_touches as (
+
+    select
+        customer_id,
+        channel,
+        row_number() over (
+            partition by customer_id order by occurred_at, touchpoint_occurrence_id
+        ) as touch_rank
+    from touchpoints
+
+),
+
+-- Each reached step with the time to the customer's next step (when reached).
+steps as (
+
+    select
+        reached.funnel_id,
+        reached.funnel_mode,
+        reached.customer_id,
+        reached.step_number,
+        cast({{ dbt.date_trunc('month', 'reached.entered_at') }} as date) as cohort_month,
+        coalesce(first_touches.channel, 'none') as first_touch_channel,
+        next_step.reached_at is not null as has_reached_next_step,
+        {{ hours_between('reached.reached_at', 'next_step.reached_at') }} as hours_to_next_step
+    from reached
+    left join reached as next_step
+        on
+            reached.funnel_id = next_step.funnel_id
+            and reached.funnel_mode = next_step.funnel_mode
+            and reached.customer_id = next_step.customer_id
+            and reached.step_number + 1 = next_step.step_number
+    left join first_touches
+        on reached.customer_id = first_touches.customer_id and first_touches.touch_rank = 1
+
+),
+
+-- The cuts: all customers, per cohort month (month of entering), per first-touch channel.
+cuts as (
+
+    select
+        'all' as cut,
+        cast(null as date) as cohort_month,
+        'all' as first_touch_channel,
+        funnel_id,
+        funnel_mode,
+        customer_id,
+        step_number,
+        has_reached_next_step,
+        hours_to_next_step
+    from steps
+
+    union all
+
+    select
+        'cohort_month' as cut,
+        cohort_month,
+        'all' as first_touch_channel,
+        funnel_id,
+        funnel_mode,
+        customer_id,
+        step_number,
+        has_reached_next_step,
+        hours_to_next_step
+    from steps
+
+    union all
+
+    select
+        'first_touch_channel' as cut,
+        cast(null as date) as cohort_month,
+        first_touch_channel,
+        funnel_id,
+        funnel_mode,
+        customer_id,
+        step_number,
+        has_reached_next_step,
+        hours_to_next_step
+    from steps
+
+),
+
+counted as (
+
+    select
+        cut,
+        cohort_month,
+        first_touch_channel,
+        funnel_id,
+        funnel_mode,
+        step_number,
+        count(*) as customers_reached,
+        count(case when has_reached_next_step then 1 end) as customers_reached_next,
+        {{ percentile_cont('hours_to_next_step', 0.5) }} as median_hours_to_next_step,
+        {{ percentile_cont('hours_to_next_step', 0.9) }} as p90_hours_to_next_step
+    from cuts
+    group by cut, cohort_month, first_touch_channel, funnel_id, funnel_mode, step_number
+
+),
+
+entered as (
+
+    select
+        cut,
+        cohort_month,
+        first_touch_channel,
+        funnel_id,
+        funnel_mode,
+        count(distinct customer_id) as customers_entered
+    from cuts
+    group by cut, cohort_month, first_touch_channel, funnel_id, funnel_mode
+
+),
+
+final as (
+
+    select
+        counted.funnel_id,
+        counted.funnel_mode,
+        counted.cut,
+        counted.cohort_month,
+        counted.first_touch_channel,
+        counted.step_number,
+        funnels.step_type,
+        funnels.step_id,
+        entered.customers_entered,
+        counted.customers_reached,
+        counted.customers_reached_next,
+        cast(counted.median_hours_to_next_step as double) as median_hours_to_next_step,
+        cast(counted.p90_hours_to_next_step as double) as p90_hours_to_next_step,
+        funnel_windows.window_days,
+        counted.customers_reached - counted.customers_reached_next as customers_dropped,
+        case
+            when counted.step_number < funnel_windows.steps
+                then counted.customers_reached_next * 1.0 / counted.customers_reached
+        end as step_conversion,
+        counted.customers_reached * 1.0 / entered.customers_entered as overall_conversion
+    from counted
+    inner join entered
+        on
+            counted.cut = entered.cut
+            and counted.funnel_id = entered.funnel_id
+            and counted.funnel_mode = entered.funnel_mode
+            and counted.first_touch_channel = entered.first_touch_channel
+            and coalesce(counted.cohort_month, date '1900-01-01')
+            = coalesce(entered.cohort_month, date '1900-01-01')
+    inner join funnels
+        on counted.funnel_id = funnels.funnel_id and counted.step_number = funnels.step_number
+    inner join funnel_windows
+        on counted.funnel_id = funnel_windows.funnel_id
+
+)
+
+select * from final
