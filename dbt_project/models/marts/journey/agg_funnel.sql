@@ -39,7 +39,8 @@ funnel_windows as (
 
 ),
 
--- Every occurrence of every funnel step: phase entries (re-entries too) and touchpoints.
+-- Every occurrence of every funnel step: phase entries (re-entries too) and the touchpoints
+-- of known or anonymous customers.
 step_events as (
 
     select
@@ -61,6 +62,8 @@ step_events as (
     from funnels
     inner join touchpoints
         on funnels.step_type = 'touchpoint' and funnels.step_id = touchpoints.touchpoint_id
+    -- a funnel follows customers: a CRM record without a contact cannot be followed
+    where touchpoints.customer_id is not null
 
 ),
 
