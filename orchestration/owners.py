@@ -30,6 +30,7 @@ def team(name: str) -> str:
     return f"team:{slug}"
 
 
+@cache
 def _seed_rows(name: str) -> list[dict[str, str]]:
     path = default_project_dir() / "seeds" / f"{name}.csv"
     if not path.exists():

@@ -200,47 +200,27 @@ steps as (
 ),
 
 -- The cuts: all customers, per cohort month (month of entering), per first-touch channel.
+{%- set cuts = [
+    ('all', 'cast(null as date)', "'all'"),
+    ('cohort_month', 'cohort_month', "'all'"),
+    ('first_touch_channel', 'cast(null as date)', 'first_touch_channel'),
+] %}
 cuts as (
 
-    select
-        'all' as cut,
-        cast(null as date) as cohort_month,
-        'all' as first_touch_channel,
-        funnel_id,
-        funnel_mode,
-        customer_id,
-        step_number,
-        has_reached_next_step,
-        hours_to_next_step
-    from steps
-
-    union all
-
-    select
-        'cohort_month' as cut,
-        cohort_month,
-        'all' as first_touch_channel,
-        funnel_id,
-        funnel_mode,
-        customer_id,
-        step_number,
-        has_reached_next_step,
-        hours_to_next_step
-    from steps
-
-    union all
-
-    select
-        'first_touch_channel' as cut,
-        cast(null as date) as cohort_month,
-        first_touch_channel,
-        funnel_id,
-        funnel_mode,
-        customer_id,
-        step_number,
-        has_reached_next_step,
-        hours_to_next_step
-    from steps
+    {% for cut, cohort_month, first_touch_channel in cuts -%}
+        select
+            '{{ cut }}' as cut,
+            {{ cohort_month }} as cohort_month,
+            {{ first_touch_channel }} as first_touch_channel,
+            funnel_id,
+            funnel_mode,
+            customer_id,
+            step_number,
+            has_reached_next_step,
+            hours_to_next_step
+        from steps
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

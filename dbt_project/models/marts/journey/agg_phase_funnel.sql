@@ -17,9 +17,7 @@ phase_customers as (
     select
         phase_id,
         count(*) as customers_entered,
-        cast(
-            sum(case when has_reached_next_phase then 1 else 0 end) as bigint
-        ) as customers_reached_next,
+        count(case when has_reached_next_phase then 1 end) as customers_reached_next,
         {{ percentile_cont('hours_to_next_phase', 0.5) }} as median_hours_to_next,
         {{ percentile_cont('hours_to_next_phase', 0.9) }} as p90_hours_to_next
     from journey_phases

@@ -74,21 +74,11 @@ counted as (
         scope_type,
         scope_id,
         theme_id,
-        cast(
-            sum(case when sentiment_label = 'negative' then 1 else 0 end) as bigint
-        ) as negative_mentions,
-        cast(
-            sum(case when sentiment_label = 'positive' then 1 else 0 end) as bigint
-        ) as positive_mentions,
-        cast(
-            sum(case when nps_category is not null then 1 else 0 end) as bigint
-        ) as nps_responses,
-        cast(
-            sum(case when nps_category = 'promoter' then 1 else 0 end) as bigint
-        ) as promoters,
-        cast(
-            sum(case when nps_category = 'detractor' then 1 else 0 end) as bigint
-        ) as detractors,
+        count(case when sentiment_label = 'negative' then 1 end) as negative_mentions,
+        count(case when sentiment_label = 'positive' then 1 end) as positive_mentions,
+        count(case when nps_category is not null then 1 end) as nps_responses,
+        count(case when nps_category = 'promoter' then 1 end) as promoters,
+        count(case when nps_category = 'detractor' then 1 end) as detractors,
         count(*) as mentions
     from periods
     group by period_grain, period_start, scope_type, scope_id, theme_id

@@ -82,15 +82,9 @@ counted as (
         period_start,
         scope_type,
         scope_id,
-        cast(
-            sum(case when nps_category = 'promoter' then 1 else 0 end) as bigint
-        ) as promoters,
-        cast(
-            sum(case when nps_category = 'passive' then 1 else 0 end) as bigint
-        ) as passives,
-        cast(
-            sum(case when nps_category = 'detractor' then 1 else 0 end) as bigint
-        ) as detractors,
+        count(case when nps_category = 'promoter' then 1 end) as promoters,
+        count(case when nps_category = 'passive' then 1 end) as passives,
+        count(case when nps_category = 'detractor' then 1 end) as detractors,
         count(*) as responses
     from periods
     group by period_grain, period_start, scope_type, scope_id
