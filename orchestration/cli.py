@@ -691,6 +691,32 @@ def command_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_metrics(args: argparse.Namespace) -> int:
+    """MetricFlow's `mf` in the dbt project, on the published marts (read-only) by default."""
+    warehouse = Path(args.warehouse).resolve()
+    published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
+    target = warehouse if args.working else published
+    if not target.is_file():
+        print(f"error: no {'warehouse' if args.working else 'published marts'} at {target}; "
+              "run `cjm run` first", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    from orchestration.transform.manifest import default_project_dir
+
+    project_dir = default_project_dir()
+    if not (project_dir / "target" / "semantic_manifest.json").is_file():
+        print(f"error: no semantic manifest in {project_dir / 'target'}; run `make setup`",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    mf = Path(sys.executable).with_name("mf")
+    import subprocess
+
+    env = dict(os.environ, CJM_WAREHOUSE=str(target))
+    env["CJM_WAREHOUSE_READ_ONLY"] = "false" if args.working else "true"
+    _quiet_library_warnings()
+    mf_args = args.mf_args[1:] if args.mf_args[:1] == ["--"] else args.mf_args
+    return subprocess.run([str(mf), *mf_args], cwd=project_dir, env=env, check=False).returncode
+
+
 def _add_landing_flag(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--landing",
@@ -868,6 +894,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--open", action="store_true", help="open the page in the default web browser"
     )
     report.set_defaults(handler=command_report)
+    metrics = commands.add_parser(
+        "metrics",
+        help="query the governed metrics (MetricFlow `mf`) on the published marts",
+        description="Run MetricFlow's `mf` with the given arguments in the dbt project, on the "
+        "published marts opened read-only (the numbers BI tools see), e.g. `cjm metrics query "
+        "--metrics nps,csat --group-by survey_response__touchpoint_id`. `cjm metrics list "
+        "metrics` lists them. --working queries the working warehouse instead (not while a run "
+        'holds it). README "Governed metrics" lists the metrics and dimensions.',
+    )
+    _add_warehouse_flags(metrics)
+    metrics.add_argument(
+        "--working",
+        action="store_true",
+        help="query the working warehouse (read-write, as dbt opens it) instead of the "
+        "published marts",
+    )
+    metrics.add_argument(
+        "mf_args", nargs=argparse.REMAINDER, metavar="MF_ARGS", help="arguments for `mf`"
+    )
+    metrics.set_defaults(handler=command_metrics)
     from orchestration.privacy import add_forget_command  # `cjm forget` (GDPR Art. 17)
 
     add_forget_command(commands, _add_location_flags)

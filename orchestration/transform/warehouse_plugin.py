@@ -13,6 +13,9 @@ The catalog name is fixed, so every dbt relation is ``"warehouse".<schema>.<name
 the file is called. DuckDB stores a view's references to its own catalog without the catalog
 name, so the views dbt creates also bind when the file is opened directly under its own name.
 
+``CJM_WAREHOUSE_READ_ONLY=true`` attaches the file read-only: how ``cjm metrics`` lets MetricFlow
+answer from the published marts while BI tools read the same file.
+
 The DuckDB settings of ``orchestration.duckdb_config`` (memory limit, threads, temp directory)
 are applied here too, from the same environment variables the ingestion connections read.
 Kept free of heavy imports: dbt imports it at every connection.
@@ -29,6 +32,7 @@ from orchestration.duckdb_config import duckdb_config
 
 CATALOG = "warehouse"
 DEFAULT_PATH = "../warehouse/cjm.duckdb"
+READ_ONLY = "CJM_WAREHOUSE_READ_ONLY"
 
 
 def warehouse_file() -> Path:
@@ -42,12 +46,15 @@ def _literal(text: str) -> str:
 class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:  # noqa: ANN001 (a DuckDBPyConnection)
         path = warehouse_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        read_only = os.environ.get(READ_ONLY, "").strip().lower() in ("1", "true", "yes")
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         for name, value in duckdb_config(path).items():
             conn.execute(f"SET {name} = {_literal(str(value))}")
         # Runs before the profile's own `attach` entries: the placeholder entry for this
         # catalog (which only tells dbt-duckdb that the name exists) then finds it attached.
-        conn.execute(f"ATTACH IF NOT EXISTS {_literal(str(path))} AS {CATALOG}")
+        mode = " (READ_ONLY)" if read_only else ""
+        conn.execute(f"ATTACH IF NOT EXISTS {_literal(str(path))} AS {CATALOG}{mode}")
         conn.execute(f"USE {CATALOG}")
 
     def configure_cursor(self, cursor) -> None:  # noqa: ANN001 (a DuckDBPyConnection)

@@ -42,7 +42,8 @@ rating_scores as (
     select
         response_id,
         max(case when metric = 'csat' then score end) as csat_score,
-        max(case when metric = 'ces' then score end) as ces_score
+        max(case when metric = 'ces' then score end) as ces_score,
+        bool_or(case when metric = 'csat' then score >= top_box_min end) as is_csat_top_box
     from question_answers
     group by response_id
 
@@ -75,7 +76,8 @@ final as (
         responses.user_language,
         responses.source_timezone,
         rating_scores.ces_score,
-        customers.persona_id
+        customers.persona_id,
+        rating_scores.is_csat_top_box
     from responses
     left join responses_identified
         on responses.response_id = responses_identified.response_id
