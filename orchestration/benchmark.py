@@ -25,13 +25,6 @@ from pathlib import Path
 
 import duckdb
 
-PHASE_OF_TOUCHPOINT = {
-    "website_visit": 1, "blog_article": 1, "pricing_page": 2, "demo_request": 2,
-    "sales_call": 2, "proposal": 3, "checkout": 3, "contract_signed": 3, "help_center": 4,
-    "support_call": 4, "support_email": 4, "support_portal": 4, "referral": 5, "community": 5,
-}  # fmt: skip
-PHASE_NAMES = ("awareness", "consideration", "purchase", "service", "loyalty")
-
 _WEB_COLUMNS = (
     "{'event_timestamp': 'VARCHAR', 'event_name': 'VARCHAR',"
     " 'event_params': 'STRUCT(key VARCHAR, value STRUCT(string_value VARCHAR))[]',"
@@ -50,6 +43,9 @@ join (select email, arg_min(id, (created, id)) as master from contacts group by 
     using (email)
 """
 
+# The journey map comes from the dbt seeds (the one home of the rules): `rules`, `touchpoints`
+# and `phases` are those CSV files as tables. A record is matched against the rule versions
+# valid when it occurred; the lowest priority wins, then the smallest rule_id.
 _OCCURRENCES = r"""
 create table occurrences as
 with logins as (
@@ -58,6 +54,7 @@ with logins as (
 ),
 events as (
     select
+        row_number() over () as record_id,
         w.event_name, w.event_timestamp::bigint as occurred_us,
         w.ecommerce.purchase_revenue::double as revenue,
         coalesce(m.customer_id, 'anon-' || w.user_pseudo_id) as customer_id,
@@ -68,51 +65,106 @@ events as (
     from web as w
     left join logins as l using (user_pseudo_id)
     left join contact_map as m on m.id15 = substr(l.user_id, 1, 15)
+),
+candidates as (
+    select 'web' as source_system, record_id, customer_id, occurred_us, revenue,
+        'event_name' as field, event_name as value
+    from events
+    union all
+    select 'web', record_id, customer_id, occurred_us, revenue, 'page_path', path
+    from events where path is not null
+    union all
+    select 'crm-h', row_number() over (), m.customer_id, epoch_us(h.createddate::timestamp),
+        h.amount::double, 'opportunity_stage', h.stagename
+    from opportunityhistory as h
+    join opportunity as o on substr(o.id, 1, 15) = substr(h.opportunityid, 1, 15)
+    join contact_map as m on m.id15 = substr(o.contactid, 1, 15)
+    union all
+    select 'crm-c', row_number() over (), m.customer_id, epoch_us(c.createddate::timestamp),
+        null, 'case_origin', c.origin
+    from "case" as c join contact_map as m on m.id15 = substr(c.contactid, 1, 15)
+),
+matched as (
+    select c.*, r.touchpoint_id, r.priority, r.rule_id
+    from candidates as c
+    left join rules as r
+        on r.source_system = substr(c.source_system, 1, 3) and r.field = c.field
+        and (r.valid_from is null or c.occurred_us >= epoch_us(r.valid_from::timestamp))
+        and (r.valid_to is null or c.occurred_us < epoch_us(r.valid_to::timestamp))
+        and case r.match_type
+            when 'equals' then c.value = r.pattern
+            when 'prefix' then starts_with(c.value, r.pattern)
+            else regexp_matches(c.value, r.pattern) end
+),
+records as (
+    select any_value(customer_id) as customer_id, any_value(occurred_us) as occurred_us,
+        any_value(revenue) as revenue,
+        arg_min(touchpoint_id, (priority, rule_id)) as touchpoint_id
+    from matched group by source_system, record_id
 )
-select customer_id, occurred_us, case
-    when event_name = 'purchase' then 'checkout'
-    when event_name = 'generate_lead' then 'demo_request'
-    when path like '/pricing%' then 'pricing_page'
-    when regexp_matches(path, '^/blog/.+') then 'blog_article'
-    when path like '/help%' then 'help_center'
-    when path like '/refer%' then 'referral'
-    when path like '/community%' then 'community'
-    when regexp_matches(path, '^/($|features|about)') then 'website_visit'
-end as touchpoint_id, case when event_name = 'purchase' then revenue end as revenue
-from events
-union all
-select m.customer_id, epoch_us(h.createddate::timestamp), case
-    when h.stagename in ('Proposal/Price Quote', 'Negotiation/Review') then 'proposal'
-    when h.stagename = 'Closed Won' then 'contract_signed'
-    when h.stagename in ('Prospecting', 'Needs Analysis', 'Value Proposition',
-                         'Id. Decision Makers') then 'sales_call'
-end, case when h.stagename = 'Closed Won' then h.amount::double end
-from opportunityhistory as h
-join opportunity as o on substr(o.id, 1, 15) = substr(h.opportunityid, 1, 15)
-join contact_map as m on m.id15 = substr(o.contactid, 1, 15)
-union all
-select m.customer_id, epoch_us(c.createddate::timestamp), case c.origin
-    when 'Phone' then 'support_call' when 'Email' then 'support_email'
-    when 'Web' then 'support_portal' end, null
-from "case" as c join contact_map as m on m.id15 = substr(c.contactid, 1, 15)
+select customer_id, occurred_us, touchpoint_id,
+    case when t.has_revenue then revenue end as revenue
+from records left join touchpoints as t using (touchpoint_id)
 """
 
 
+def _seed_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The journey-map seeds (rules, touchpoints, phases) as tables, read from the dbt project."""
+    from orchestration.transform.manifest import default_project_dir
+
+    seeds = default_project_dir() / "seeds"
+    types = {
+        "rules": ("touchpoint_rules", "{'valid_from': 'DATE', 'valid_to': 'DATE'}"),
+        "touchpoints": ("touchpoints", "{'has_revenue': 'BOOLEAN'}"),
+        "phases": ("phases", "{'phase_order': 'INTEGER'}"),
+    }
+    for table, (seed, columns) in types.items():
+        con.execute(
+            f"create table {table} as select * from read_csv('{seeds / seed}.csv',"
+            f" header = true, all_varchar = true, types = {columns})"
+        )
+
+
 def _survey_select(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """One Qualtrics file as (touchpoint_id, nps): the NPS column found by its _NPS_GROUP."""
+    """One Qualtrics file as (embedded touchpoint, survey name, recorded, nps): the NPS column
+    found by its _NPS_GROUP."""
     columns = [r[0] for r in con.execute(
         "select * from read_csv(?, header = true, all_varchar = true) limit 0", [str(path)]
     ).description]  # fmt: skip
     group = next(c for c in columns if c.endswith("_NPS_GROUP"))
     nps = group.removesuffix("_NPS_GROUP")
-    touchpoint = "touchpoint" if "touchpoint" in columns else "'support_portal'"
+    touchpoint = "touchpoint" if "touchpoint" in columns else "null"
     return (
-        f'select {touchpoint} as touchpoint_id, try_cast("{nps}" as integer) as nps'
+        f"select ResponseId as response_id, {touchpoint} as embedded_touchpoint,"
+        f" '{path.stem}' as survey_name, try_cast(RecordedDate as timestamp) as recorded,"
+        f' try_cast("{nps}" as integer) as nps'
         f" from read_csv('{path}', header = true, all_varchar = true)"
         " where ResponseId like 'R\\_%' escape '\\'"
         " and Status not in ('Survey Preview', 'Survey Test', '1')"
         " and lower(Finished) in ('true', '1')"
     )
+
+
+# The touchpoint each response rates, by the survey rules (RecordedDate taken as it is written,
+# without converting the survey's time zone: the hand-written script's simplification).
+_RATED = """
+select arg_min(r.touchpoint_id, (r.priority, r.rule_id)) as touchpoint_id, any_value(s.nps) as nps
+from responses as s
+join rules as r
+    on r.source_system = 'survey'
+    and (r.valid_from is null or s.recorded >= r.valid_from::timestamp)
+    and (r.valid_to is null or s.recorded < r.valid_to::timestamp)
+    and case r.field when 'embedded.touchpoint' then s.embedded_touchpoint
+        when 'survey_name' then s.survey_name end is not null
+    and case r.match_type
+        when 'equals' then case r.field when 'embedded.touchpoint' then s.embedded_touchpoint
+            else s.survey_name end = r.pattern
+        when 'prefix' then starts_with(case r.field when 'embedded.touchpoint'
+            then s.embedded_touchpoint else s.survey_name end, r.pattern)
+        else regexp_matches(case r.field when 'embedded.touchpoint' then s.embedded_touchpoint
+            else s.survey_name end, r.pattern) end
+group by s.response_id
+"""
 
 
 def plain_duckdb_journey_metrics(
@@ -129,12 +181,13 @@ def plain_duckdb_journey_metrics(
             f'create table "{name.lower()}" as select * from read_csv('
             f"'{landing}/crm/{name}.csv', all_varchar = true, header = true)"
         )
+    _seed_tables(con)
     con.execute(_CONTACT_MAP)
     con.execute(_OCCURRENCES)
     surveys = " union all ".join(
         _survey_select(con, p) for p in sorted((landing / "survey").glob("*.csv"))
     )
-    phases = ", ".join(f"('{tp}', {order})" for tp, order in PHASE_OF_TOUCHPOINT.items())
+    con.execute(f"create table responses as {surveys}")
     touchpoints = dict(con.execute(
         "select touchpoint_id, count(*) from occurrences where touchpoint_id is not null"
         " group by all"
@@ -142,15 +195,15 @@ def plain_duckdb_journey_metrics(
     nps = {
         tp: {"responses": n, "nps": score}
         for tp, n, score in con.execute(
-            f"select touchpoint_id, count(*), 100.0 * (count(*) filter (where nps >= 9)"
-            f" - count(*) filter (where nps <= 6)) / count(*) from ({surveys}) group by all"
+            "select touchpoint_id, count(*), 100.0 * (count(*) filter (where nps >= 9)"
+            f" - count(*) filter (where nps <= 6)) / count(*) from ({_RATED}) group by all"
         ).fetchall()
     }
-    funnel = con.execute(f"""
-        with phases(touchpoint_id, phase_order) as (values {phases}),
-        entered as (
-            select customer_id, phase_order, min(occurred_us) as entered_us
-            from occurrences join phases using (touchpoint_id) group by all
+    funnel = con.execute("""
+        with entered as (
+            select customer_id, p.phase_order, min(occurred_us) as entered_us
+            from occurrences join touchpoints using (touchpoint_id)
+            join phases as p using (phase_id) group by all
         )
         select a.phase_order, count(*), count(b.entered_us),
             quantile_cont((b.entered_us - a.entered_us) / 3600e6, 0.5),
@@ -159,6 +212,7 @@ def plain_duckdb_journey_metrics(
         left join entered as b on b.customer_id = a.customer_id
             and b.phase_order = a.phase_order + 1
         group by all order by 1""").fetchall()
+    phase_names = dict(con.execute("select phase_order, phase_id from phases").fetchall())
     return {
         "touchpoints": touchpoints,
         "revenue_total": con.execute("select sum(revenue) from occurrences").fetchall()[0][0],
@@ -168,7 +222,7 @@ def plain_duckdb_journey_metrics(
         "nps_by_touchpoint": nps,
         "funnel": [
             {
-                "phase_id": PHASE_NAMES[order - 1], "phase_order": order,
+                "phase_id": phase_names[order], "phase_order": order,
                 "customers_entered": entered, "customers_reached_next": reached,
                 "median_hours_to_next": median, "p90_hours_to_next": p90,
             }

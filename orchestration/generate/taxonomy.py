@@ -1,36 +1,53 @@
-"""The journey taxonomy and touchpoint rules of the team contract, as the generator sees them.
+"""The journey map of the team contract, as the generator sees it: read from the dbt seeds.
 
-This is a deliberate second copy of the rules that the dbt seeds hold: truth.json is computed by
-applying these rules to the emitted records, so the warehouse (which applies the seeds) and the
-generator must agree independently. Keep both in step with the contract.
+The seeds (`journeys`, `phases`, `touchpoints`, `touchpoint_rules`) are the one home of the
+journey map; nothing here copies them. The matching is implemented again on this side (not
+taken from the dbt macros), so that truth.json, computed by applying these rules to the
+emitted records, and the warehouse agree independently. A rule applies to a record only while
+its version is valid (`valid_from` inclusive, `valid_to` exclusive, dates at midnight UTC).
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
-JOURNEY_ID = "customer_lifecycle"
+from orchestration.generate.clock import date_to_us
+from orchestration.transform.manifest import default_project_dir
 
-PHASES: tuple[str, ...] = ("awareness", "consideration", "purchase", "service", "loyalty")
+
+def _seed_rows(name: str) -> list[dict[str, str]]:
+    path: Path = default_project_dir() / "seeds" / f"{name}.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _day(text: str) -> int | None:
+    """Midnight UTC of a seed date (YYYY-MM-DD) in µs; None when empty."""
+    text = text.strip()
+    return date_to_us(dt.date.fromisoformat(text)) if text else None
+
+
+# The generator simulates the first journey of seed `journeys`.
+JOURNEY_ID = _seed_rows("journeys")[0]["journey_id"]
+
+PHASES: tuple[str, ...] = tuple(
+    row["phase_id"]
+    for row in sorted(
+        (row for row in _seed_rows("phases") if row["journey_id"] == JOURNEY_ID),
+        key=lambda row: int(row["phase_order"]),
+    )
+)
 PHASE_ORDER: dict[str, int] = {phase: order for order, phase in enumerate(PHASES, start=1)}
 
 TOUCHPOINT_PHASE: dict[str, str] = {
-    "website_visit": "awareness",
-    "blog_article": "awareness",
-    "pricing_page": "consideration",
-    "demo_request": "consideration",
-    "sales_call": "consideration",
-    "proposal": "purchase",
-    "checkout": "purchase",
-    "contract_signed": "purchase",
-    "help_center": "service",
-    "support_call": "service",
-    "support_email": "service",
-    "support_portal": "service",
-    "referral": "loyalty",
-    "community": "loyalty",
+    row["touchpoint_id"]: row["phase_id"]
+    for row in _seed_rows("touchpoints")
+    if row["phase_id"] in PHASE_ORDER
 }
 
 
@@ -43,6 +60,21 @@ class Rule:
     pattern: str
     touchpoint_id: str
     priority: int
+    valid_from: int | None = None  # µs UTC, inclusive; None: since always
+    valid_to: int | None = None  # µs UTC, exclusive; None: still valid
+
+    @property
+    def version(self) -> str:
+        """`rule_id@valid_from` (ISO date, or `always`), as truth.json names rule versions."""
+        if self.valid_from is None:
+            return f"{self.rule_id}@always"
+        day = dt.datetime.fromtimestamp(self.valid_from / 1_000_000, tz=dt.UTC).date()
+        return f"{self.rule_id}@{day.isoformat()}"
+
+    def is_valid_at(self, at: int) -> bool:
+        return (self.valid_from is None or at >= self.valid_from) and (
+            self.valid_to is None or at < self.valid_to
+        )
 
     def matches(self, value: str | None) -> bool:
         if value is None:
@@ -54,58 +86,41 @@ class Rule:
         return re.search(self.pattern, value) is not None
 
 
-RULES: tuple[Rule, ...] = (
-    Rule("w01", "web", "event_name", "equals", "purchase", "checkout", 10),
-    Rule("w02", "web", "event_name", "equals", "generate_lead", "demo_request", 10),
-    Rule("w03", "web", "page_path", "prefix", "/pricing", "pricing_page", 20),
-    Rule("w04", "web", "page_path", "regex", r"^/blog/.+", "blog_article", 20),
-    Rule("w05", "web", "page_path", "prefix", "/help", "help_center", 20),
-    Rule("w06", "web", "page_path", "prefix", "/refer", "referral", 20),
-    Rule("w07", "web", "page_path", "prefix", "/community", "community", 20),
-    Rule("w08", "web", "page_path", "regex", r"^/($|features|about)", "website_visit", 90),
+RULES: tuple[Rule, ...] = tuple(
     Rule(
-        "c01",
-        "crm",
-        "opportunity_stage",
-        "regex",
-        r"^(Prospecting|Needs Analysis|Value Proposition|Id\. Decision Makers)$",
-        "sales_call",
-        10,
-    ),
-    Rule(
-        "c02",
-        "crm",
-        "opportunity_stage",
-        "regex",
-        r"^(Proposal/Price Quote|Negotiation/Review)$",
-        "proposal",
-        10,
-    ),
-    Rule("c03", "crm", "opportunity_stage", "equals", "Closed Won", "contract_signed", 10),
-    Rule("c04", "crm", "case_origin", "equals", "Phone", "support_call", 10),
-    Rule("c05", "crm", "case_origin", "equals", "Email", "support_email", 10),
-    Rule("c06", "crm", "case_origin", "equals", "Web", "support_portal", 10),
-    Rule("s01", "survey", "embedded.touchpoint", "equals", "sales_call", "sales_call", 10),
-    Rule("s02", "survey", "embedded.touchpoint", "equals", "checkout", "checkout", 10),
-    Rule(
-        "s03", "survey", "embedded.touchpoint", "equals", "contract_signed", "contract_signed", 10
-    ),
-    Rule("s04", "survey", "embedded.touchpoint", "equals", "support_call", "support_call", 10),
-    Rule("s05", "survey", "embedded.touchpoint", "equals", "support_email", "support_email", 10),
-    Rule("s06", "survey", "survey_name", "prefix", "support_followup", "support_portal", 50),
+        row["rule_id"],
+        row["source_system"],
+        row["field"],
+        row["match_type"],
+        row["pattern"],
+        row["touchpoint_id"],
+        int(row["priority"]),
+        _day(row["valid_from"]),
+        _day(row["valid_to"]),
+    )
+    for row in _seed_rows("touchpoint_rules")
 )
 
 
-def match_touchpoint(source_system: str, fields: dict[str, str | None]) -> str | None:
-    """The touchpoint of one source record: the matching rule with the lowest priority wins."""
+def match_rule(source_system: str, fields: dict[str, str | None], at: int) -> Rule | None:
+    """The rule version that maps one source record occurring at ``at`` (µs UTC): among the
+    versions valid then that match, the lowest priority wins, then the smallest rule_id."""
     hits = [
         rule
         for rule in RULES
-        if rule.source_system == source_system and rule.matches(fields.get(rule.field))
+        if rule.source_system == source_system
+        and rule.is_valid_at(at)
+        and rule.matches(fields.get(rule.field))
     ]
     if not hits:
         return None
-    return min(hits, key=lambda rule: (rule.priority, rule.rule_id)).touchpoint_id
+    return min(hits, key=lambda rule: (rule.priority, rule.rule_id))
+
+
+def match_touchpoint(source_system: str, fields: dict[str, str | None], at: int) -> str | None:
+    """The touchpoint of one source record occurring at ``at`` (µs UTC), or None."""
+    rule = match_rule(source_system, fields, at)
+    return None if rule is None else rule.touchpoint_id
 
 
 def page_path(page_location: str) -> str:

@@ -28,7 +28,8 @@ from orchestration.generate.taxonomy import (
     PHASE_ORDER,
     PHASES,
     TOUCHPOINT_PHASE,
-    match_touchpoint,
+    Rule,
+    match_rule,
     page_path,
 )
 from orchestration.generate.vocab import PLANTED_COMMENTS, PLANTED_SENTIMENT
@@ -124,6 +125,7 @@ class TruthBuilder:
         self.raw_rows: Counter[str] = Counter()
         self.web_distinct = 0
         self.touchpoints: Counter[str] = Counter({tp: 0 for tp in TOUCHPOINT_PHASE})
+        self.rule_versions: Counter[str] = Counter()  # occurrences per rule version
         self.revenue = Decimal(0)
         self.customer_of_id15: dict[str, str] = {}
         self.customer_of_email: dict[str, str] = {}
@@ -154,8 +156,10 @@ class TruthBuilder:
 
     # --- people -------------------------------------------------------------------------------
 
-    def _occurrence(self, customer: str, touchpoint: str, at: int) -> None:
+    def _occurrence(self, customer: str, rule: Rule, at: int) -> None:
+        touchpoint = rule.touchpoint_id
         self.touchpoints[touchpoint] += 1
+        self.rule_versions[rule.version] += 1
         key = (customer, touchpoint)
         self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
@@ -255,37 +259,30 @@ class TruthBuilder:
             if row["event_name"] == "page_view":
                 location = _param(row, "page_location")
                 fields["page_path"] = page_path(location["string_value"]) if location else None
-            touchpoint = match_touchpoint("web", fields)
-            if touchpoint is None:
+            at = int(row["event_timestamp"])
+            rule = match_rule("web", fields, at)
+            if rule is None:
                 continue
-            self._occurrence(
-                customer_of_device[row["user_pseudo_id"]], touchpoint, int(row["event_timestamp"])
-            )
-            if touchpoint == "checkout":
+            self._occurrence(customer_of_device[row["user_pseudo_id"]], rule, at)
+            if rule.touchpoint_id == "checkout":
                 self.revenue += Decimal(repr(row["ecommerce"]["purchase_revenue"]))
 
     def _add_crm(self, records: PersonRecords) -> None:
         contact_of_opportunity = {row["Id"][:15]: row["ContactId"] for row in records.opportunities}
         for row in records.opportunity_history:
-            touchpoint = match_touchpoint("crm", {"opportunity_stage": row["StageName"]})
-            if touchpoint is None:
+            at = parse_salesforce_datetime(row["CreatedDate"])
+            rule = match_rule("crm", {"opportunity_stage": row["StageName"]}, at)
+            if rule is None:
                 continue
             contact_id = contact_of_opportunity[row["OpportunityId"][:15]]
-            self._occurrence(
-                self.customer_of_id15[contact_id[:15]],
-                touchpoint,
-                parse_salesforce_datetime(row["CreatedDate"]),
-            )
-            if touchpoint == "contract_signed":
+            self._occurrence(self.customer_of_id15[contact_id[:15]], rule, at)
+            if rule.touchpoint_id == "contract_signed":
                 self.revenue += Decimal(row["Amount"])
         for row in records.cases:
-            touchpoint = match_touchpoint("crm", {"case_origin": row["Origin"]})
-            if touchpoint is not None:
-                self._occurrence(
-                    self.customer_of_id15[row["ContactId"][:15]],
-                    touchpoint,
-                    parse_salesforce_datetime(row["CreatedDate"]),
-                )
+            at = parse_salesforce_datetime(row["CreatedDate"])
+            rule = match_rule("crm", {"case_origin": row["Origin"]}, at)
+            if rule is not None:
+                self._occurrence(self.customer_of_id15[row["ContactId"][:15]], rule, at)
 
     # --- surveys ------------------------------------------------------------------------------
 
@@ -300,13 +297,15 @@ class TruthBuilder:
             nps_column = next(
                 column[: -len("_NPS_GROUP")] for column in row if column.endswith("_NPS_GROUP")
             )
-            touchpoint = match_touchpoint(
+            rated = match_rule(
                 "survey",
                 {
                     "embedded.touchpoint": row.get("touchpoint") or None,
                     "survey_name": response.survey,
                 },
+                response.recorded,
             )
+            touchpoint = None if rated is None else rated.touchpoint_id
             reference = row["ExternalReference"]
             if reference:
                 customer = self.customer_of_id15.get(reference[:15])
@@ -470,6 +469,9 @@ class TruthBuilder:
             "known_customers": self.known_customers,
             "anonymous_customers": self.anonymous_customers,
             "touchpoints": dict(self.touchpoints),
+            # occurrences per version of each rule (`rule_id@valid_from`, `@always` without
+            # one): the planted map edit (rule w08 counts careers pages from 2026-10-01)
+            "touchpoints_by_rule_version": dict(sorted(self.rule_versions.items())),
             "revenue_total": _round(float(self.revenue)),
             "survey_responses": {"total": self.surveys_total, "valid": self.surveys_valid},
             "nps_overall": self.nps_overall.as_dict(),

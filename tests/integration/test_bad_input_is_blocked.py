@@ -123,7 +123,7 @@ def test_a_failing_dbt_test_blocks_publishing(sample_run, tmp_path, repo_root):
         repo_root / "dbt_project", project, ignore=shutil.ignore_patterns("target*", "logs")
     )
     with (project / "seeds" / "touchpoint_rules.csv").open("a", encoding="utf-8") as rules:
-        rules.write("w99,web,page_path,prefix,/webinar,webinar,20,Rule without its touchpoint\n")
+        rules.write("w99,web,page_path,prefix,/webinar,webinar,20,Rule without its touchpoint,,\n")
     warehouse, published = _copy_of_the_sample_warehouse(sample_run, tmp_path)
     before = _sha(published)
 

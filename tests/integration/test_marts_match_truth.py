@@ -63,6 +63,28 @@ def test_touchpoint_occurrences(sample_run, truth):
     assert rows == truth["expected"]["touchpoints"]
 
 
+def test_each_fact_is_mapped_by_the_rule_version_valid_when_it_occurred(sample_run, truth):
+    """The journey map over time: the seed edits rule w08 from 2026-10-01 (careers pages become
+    website visits). Occurrences per rule version match the generator's truth, and a careers
+    page counts only from the edit on, so the edit changed the future, not the past."""
+    rows = dict(
+        sample_run.query(
+            "select rule_id || '@' || coalesce(cast(rule_valid_from as varchar), 'always'),"
+            " count(*) from marts.fct_touchpoints group by all",
+            published=True,
+        )
+    )
+    expected = truth["expected"]["touchpoints_by_rule_version"]
+    assert rows == expected
+    assert expected["w08@always"] > 0 and expected["w08@2026-10-01"] > 0
+    careers = sample_run.query(
+        "select min(occurred_at), count(*) from marts.fct_touchpoints"
+        " inner join (select touchpoint_occurrence_id from intermediate.int_touchpoints_mapped"
+        "   where matched_value like '/careers%') using (touchpoint_occurrence_id)",
+    )[0]
+    assert careers[1] > 0 and str(careers[0]) >= "2026-10-01"
+
+
 def test_revenue(sample_run, truth):
     revenue = sample_run.scalar("select sum(revenue) from marts.fct_touchpoints", published=True)
     assert revenue == pytest.approx(truth["expected"]["revenue_total"], abs=0.01)

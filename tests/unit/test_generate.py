@@ -17,7 +17,14 @@ import pytest
 
 from orchestration.benchmark import plain_duckdb_journey_metrics
 from orchestration.generate import generate_exports
-from orchestration.generate.taxonomy import PHASES, TOUCHPOINT_PHASE, match_touchpoint, page_path
+from orchestration.generate.clock import date_to_us
+from orchestration.generate.taxonomy import (
+    PHASES,
+    TOUCHPOINT_PHASE,
+    match_rule,
+    match_touchpoint,
+    page_path,
+)
 from orchestration.generate.truth import quantile_cont
 
 REPO = Path(__file__).resolve().parents[2]
@@ -329,20 +336,37 @@ def test_ga4_shape_and_quirks(sample: tuple[Path, dict[str, Any]]) -> None:
 
 
 def test_touchpoint_rules() -> None:
-    def web(path: str) -> str | None:
-        return match_touchpoint("web", {"event_name": "page_view", "page_path": path})
+    september = date_to_us(dt.date(2026, 9, 15))
+
+    def web(path: str, at: int = september) -> str | None:
+        return match_touchpoint("web", {"event_name": "page_view", "page_path": path}, at)
 
     assert web("/") == "website_visit"
     assert web("/features/alerts") == "website_visit"
     assert web("/blog/nps") == "blog_article"
     assert web("/blog") is None
     assert web("/demo") is None and web("/checkout") is None and web("/careers") is None
-    assert match_touchpoint("web", {"event_name": "purchase"}) == "checkout"
-    assert match_touchpoint("crm", {"opportunity_stage": "Id. Decision Makers"}) == "sales_call"
-    assert match_touchpoint("crm", {"opportunity_stage": "Closed Lost"}) is None
-    assert match_touchpoint("survey", {"survey_name": "support_followup"}) == "support_portal"
+    assert match_touchpoint("web", {"event_name": "purchase"}, september) == "checkout"
+    crm = {"opportunity_stage": "Id. Decision Makers"}
+    assert match_touchpoint("crm", crm, september) == "sales_call"
+    assert match_touchpoint("crm", {"opportunity_stage": "Closed Lost"}, september) is None
+    survey = {"survey_name": "support_followup"}
+    assert match_touchpoint("survey", survey, september) == "support_portal"
     assert page_path("https://www.example-saas.com/features/?utm_source=x") == "/features"
     assert page_path("https://www.example-saas.com/?gclid=1") == "/"
+
+
+def test_rule_versions_apply_by_time() -> None:
+    """The seed's map edit: rule w08 counts careers pages as website visits from 2026-10-01
+    (valid_from inclusive, the earlier version's valid_to exclusive, midnight UTC)."""
+    edit = date_to_us(dt.date(2026, 10, 1))
+    fields = {"event_name": "page_view", "page_path": "/careers"}
+    assert match_touchpoint("web", fields, edit - 1) is None
+    assert match_touchpoint("web", fields, edit) == "website_visit"
+    home = {"event_name": "page_view", "page_path": "/"}
+    before, after = match_rule("web", home, edit - 1), match_rule("web", home, edit)
+    assert before is not None and after is not None
+    assert (before.version, after.version) == ("w08@always", "w08@2026-10-01")
 
 
 def test_quantile_cont_interpolates_like_duckdb() -> None:
@@ -390,6 +414,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "known_customers",
         "anonymous_customers",
         "touchpoints",
+        "touchpoints_by_rule_version",
         "revenue_total",
         "survey_responses",
         "nps_overall",

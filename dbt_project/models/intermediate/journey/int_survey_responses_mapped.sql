@@ -17,6 +17,7 @@ candidates as (
 
     select
         response_id,
+        recorded_at,
         'survey_name' as field,
         survey_name as field_value
     from responses
@@ -25,6 +26,7 @@ candidates as (
 
     select
         response_id,
+        recorded_at,
         'embedded.touchpoint' as field,
         embedded_touchpoint as field_value
     from responses
@@ -39,6 +41,7 @@ matched as (
         candidates.field,
         candidates.field_value,
         rules.rule_id,
+        rules.valid_from as rule_valid_from,
         rules.touchpoint_id,
         rules.priority
     from candidates
@@ -46,11 +49,15 @@ matched as (
         on
             rules.source_system = 'survey'
             and candidates.field = rules.field
+            and {{ is_valid_at(
+                'rules.valid_from', 'rules.valid_to', 'candidates.recorded_at'
+            ) }}
     where {{ rule_matches('rules.match_type', 'rules.pattern', 'candidates.field_value') }}
 
 ),
 
--- Lowest priority wins, then the smallest rule_id: each response rates at most one touchpoint.
+-- Rule versions valid when the response was recorded apply (joined above). Lowest priority
+-- wins, then the smallest rule_id: each response rates at most one touchpoint.
 ranked as (
 
     select
@@ -69,6 +76,7 @@ final as (
         response_id,
         touchpoint_id,
         rule_id,
+        rule_valid_from,
         field as matched_field,
         field_value as matched_value
     from ranked

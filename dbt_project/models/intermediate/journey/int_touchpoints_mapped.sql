@@ -32,6 +32,8 @@ matching_rules as (
         field_values.field,
         field_values.field_value,
         rules.rule_id,
+        rules.valid_from,
+        rules.valid_to,
         rules.touchpoint_id,
         rules.priority
     from field_values
@@ -43,12 +45,15 @@ matching_rules as (
 
 ),
 
--- Lowest priority wins, then the smallest rule_id: at most one touchpoint per record.
+-- Only rule versions valid when the record occurred apply (seed touchpoint_rules: valid_from
+-- inclusive, valid_to exclusive). Lowest priority wins, then the smallest rule_id: at most one
+-- touchpoint per record.
 ranked as (
 
     select
         candidates.*,
         matching_rules.rule_id,
+        matching_rules.valid_from as rule_valid_from,
         matching_rules.touchpoint_id,
         row_number() over (
             partition by candidates.source_system, candidates.source_record_id
@@ -60,6 +65,11 @@ ranked as (
             candidates.source_system = matching_rules.source_system
             and candidates.field = matching_rules.field
             and candidates.field_value = matching_rules.field_value
+            and {{ is_valid_at(
+                'matching_rules.valid_from',
+                'matching_rules.valid_to',
+                'candidates.occurred_at',
+            ) }}
 
 ),
 
@@ -70,6 +80,7 @@ final as (
             as touchpoint_occurrence_id,
         touchpoint_id,
         rule_id,
+        rule_valid_from,
         source_system,
         source_object,
         source_record_id,

@@ -25,6 +25,7 @@ final as (
         touchpoints_mapped.source_object,
         touchpoints_mapped.source_record_id,
         touchpoints_mapped.rule_id,
+        touchpoints_mapped.rule_valid_from,
         touchpoints_mapped.occurred_at,
         touchpoints_mapped.session_id,
         -- only touchpoints flagged has_revenue carry money, so no amount counts twice

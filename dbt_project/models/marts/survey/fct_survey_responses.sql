@@ -62,6 +62,7 @@ final as (
         touchpoints.journey_id,
         touchpoints.channel,
         responses_mapped.rule_id,
+        responses_mapped.rule_valid_from,
         responses.nps_score,
         responses.nps_category,
         rating_scores.csat_score,
