@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from orchestration.generate import followups
+from orchestration.generate.attribution_truth import AttributionTruth
 from orchestration.generate.clock import HOUR, parse_salesforce_datetime
 from orchestration.generate.model import PersonRecords
+from orchestration.generate.paths import COHORT_DOMAIN
 from orchestration.generate.personas import (
     follow_up_hours,
     persona_of_anonymous,
@@ -151,11 +153,15 @@ class TruthBuilder:
         self.follow_up_hours: list[float] = []
         self.follow_up_outcomes: list[dict[str, str]] = []
         self.planted_comments: dict[str, tuple[str, str]] = {}  # response id -> sentiment, theme
+        self.attribution = AttributionTruth()
 
     # --- people -------------------------------------------------------------------------------
 
-    def _occurrence(self, customer: str, touchpoint: str, at: int) -> None:
+    def _occurrence(
+        self, customer: str, touchpoint: str, at: int, revenue: Decimal | None = None
+    ) -> None:
         self.touchpoints[touchpoint] += 1
+        self.attribution.add(customer, touchpoint, at, revenue)
         key = (customer, touchpoint)
         self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
@@ -211,6 +217,8 @@ class TruthBuilder:
                 raise AssertionError(f"e-mail {key} belongs to two simulated people")
             master = min(members)[1]
             self.customer_of_email[key] = master
+            if key.endswith("@" + COHORT_DOMAIN):
+                self.attribution.scripted_customers.add(master)
             self.known_customers += 1
             for _, contact_id in members:
                 self.customer_of_id15[contact_id[:15]] = master
@@ -258,11 +266,19 @@ class TruthBuilder:
             touchpoint = match_touchpoint("web", fields)
             if touchpoint is None:
                 continue
-            self._occurrence(
-                customer_of_device[row["user_pseudo_id"]], touchpoint, int(row["event_timestamp"])
+            revenue = (
+                Decimal(repr(row["ecommerce"]["purchase_revenue"]))
+                if touchpoint == "checkout"
+                else None
             )
-            if touchpoint == "checkout":
-                self.revenue += Decimal(repr(row["ecommerce"]["purchase_revenue"]))
+            self._occurrence(
+                customer_of_device[row["user_pseudo_id"]],
+                touchpoint,
+                int(row["event_timestamp"]),
+                revenue,
+            )
+            if revenue is not None:
+                self.revenue += revenue
 
     def _add_crm(self, records: PersonRecords) -> None:
         contact_of_opportunity = {row["Id"][:15]: row["ContactId"] for row in records.opportunities}
@@ -271,13 +287,15 @@ class TruthBuilder:
             if touchpoint is None:
                 continue
             contact_id = contact_of_opportunity[row["OpportunityId"][:15]]
+            revenue = Decimal(row["Amount"]) if touchpoint == "contract_signed" else None
             self._occurrence(
                 self.customer_of_id15[contact_id[:15]],
                 touchpoint,
                 parse_salesforce_datetime(row["CreatedDate"]),
+                revenue,
             )
-            if touchpoint == "contract_signed":
-                self.revenue += Decimal(row["Amount"])
+            if revenue is not None:
+                self.revenue += revenue
         for row in records.cases:
             touchpoint = match_touchpoint("crm", {"case_origin": row["Origin"]})
             if touchpoint is not None:
@@ -522,4 +540,5 @@ class TruthBuilder:
                 for tp, months in self.nps_by_touchpoint_month.items()
             },
             "comments": self.comments(),
+            "attribution": self.attribution.expected(),
         }
