@@ -60,7 +60,7 @@ def test_markov_removal_effects_match_the_exact_solution(sample_run, truth):
 
 def test_scripted_paths_get_their_split_in_every_model(sample_run, truth):
     scripted = truth["expected"]["attribution"]["scripted"]
-    assert len(scripted) == 5
+    assert len(scripted) == 4
     for planted in scripted:
         rows = sample_run.query(
             "select model, touchpoint_id, hours_before_conversion, credit, attributed_revenue"

@@ -20,10 +20,6 @@ from orchestration.generate.exports import generate_exports
 
 # The hand computations of orchestration/generate/paths.py (rule-based models).
 HAND_CREDITS = {
-    ("checkout", ("website_visit",)): {
-        model: [1.0]
-        for model in ("first_touch", "last_touch", "linear", "time_decay", "position_based")
-    },
     ("checkout", ("blog_article", "pricing_page")): {
         "first_touch": [1, 0],
         "last_touch": [0, 1],
