@@ -63,8 +63,7 @@ def generate_exports(
     truth = TruthBuilder(simulator.window_end)
     responses: list[SurveyResponse] = []
     with ExportWriters(out_dir, start_date) as writers:
-        for _ in range(customers):
-            records = simulator.person()
+        for records in simulator.people(customers):
             lines = [ga4_line(event.row, event.omit_nulls) for event in records.web_events]
             for event, line in zip(records.web_events, lines, strict=True):
                 writers.ga4.write(event.row["event_date"], line, event.duplicated)

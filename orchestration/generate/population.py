@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 
-from orchestration.generate import crm, survey, vocab
+from orchestration.generate import crm, paths, survey, vocab
 from orchestration.generate.clock import DAY, HOUR, date_to_us, salesforce_datetime
 from orchestration.generate.ids import PseudoIds, SalesforceIds
 from orchestration.generate.journey import PersonBuilder
@@ -30,6 +31,7 @@ class Simulator:
 
     def __init__(self, *, days: int, seed: int, start_date: dt.date) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.window_start = date_to_us(start_date)
         self.window_end = self.window_start + days * DAY
         self.salesforce_ids = SalesforceIds(seed)
@@ -142,6 +144,12 @@ class Simulator:
         return KnownPerson(tuple(ids), first, last, email, language, account)
 
     # --- one person ---------------------------------------------------------------------------
+
+    def people(self, customers: int) -> Iterator[PersonRecords]:
+        """`customers` drawn people, then the scripted cohort of hand-built paths (paths.py)."""
+        for _ in range(customers):
+            yield self.person()
+        yield from paths.scripted_people(self, self.seed)
 
     def person(self) -> PersonRecords:
         rng = self.rng

@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from orchestration.generate import followups
+from orchestration.generate.attribution_truth import AttributionTruth
 from orchestration.generate.clock import HOUR, parse_salesforce_datetime
 from orchestration.generate.model import PersonRecords
+from orchestration.generate.paths import COHORT_DOMAIN
 from orchestration.generate.personas import (
     follow_up_hours,
     persona_of_anonymous,
@@ -153,13 +155,17 @@ class TruthBuilder:
         self.follow_up_hours: list[float] = []
         self.follow_up_outcomes: list[dict[str, str]] = []
         self.planted_comments: dict[str, tuple[str, str]] = {}  # response id -> sentiment, theme
+        self.attribution = AttributionTruth()
 
     # --- people -------------------------------------------------------------------------------
 
-    def _occurrence(self, customer: str, rule: Rule, at: int) -> None:
+    def _occurrence(
+        self, customer: str, rule: Rule, at: int, revenue: Decimal | None = None
+    ) -> None:
         touchpoint = rule.touchpoint_id
         self.touchpoints[touchpoint] += 1
         self.rule_versions[rule.version] += 1
+        self.attribution.add(customer, touchpoint, at, revenue)
         key = (customer, touchpoint)
         self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
@@ -215,6 +221,8 @@ class TruthBuilder:
                 raise AssertionError(f"e-mail {key} belongs to two simulated people")
             master = min(members)[1]
             self.customer_of_email[key] = master
+            if key.endswith("@" + COHORT_DOMAIN):
+                self.attribution.scripted_customers.add(master)
             self.known_customers += 1
             for _, contact_id in members:
                 self.customer_of_id15[contact_id[:15]] = master
@@ -263,9 +271,14 @@ class TruthBuilder:
             rule = match_rule("web", fields, at)
             if rule is None:
                 continue
-            self._occurrence(customer_of_device[row["user_pseudo_id"]], rule, at)
-            if rule.touchpoint_id == "checkout":
-                self.revenue += Decimal(repr(row["ecommerce"]["purchase_revenue"]))
+            revenue = (
+                Decimal(repr(row["ecommerce"]["purchase_revenue"]))
+                if rule.touchpoint_id == "checkout"
+                else None
+            )
+            self._occurrence(customer_of_device[row["user_pseudo_id"]], rule, at, revenue)
+            if revenue is not None:
+                self.revenue += revenue
 
     def _add_crm(self, records: PersonRecords) -> None:
         contact_of_opportunity = {row["Id"][:15]: row["ContactId"] for row in records.opportunities}
@@ -275,9 +288,10 @@ class TruthBuilder:
             if rule is None:
                 continue
             contact_id = contact_of_opportunity[row["OpportunityId"][:15]]
-            self._occurrence(self.customer_of_id15[contact_id[:15]], rule, at)
-            if rule.touchpoint_id == "contract_signed":
-                self.revenue += Decimal(row["Amount"])
+            revenue = Decimal(row["Amount"]) if rule.touchpoint_id == "contract_signed" else None
+            self._occurrence(self.customer_of_id15[contact_id[:15]], rule, at, revenue)
+            if revenue is not None:
+                self.revenue += revenue
         for row in records.cases:
             at = parse_salesforce_datetime(row["CreatedDate"])
             rule = match_rule("crm", {"case_origin": row["Origin"]}, at)
@@ -524,4 +538,5 @@ class TruthBuilder:
                 for tp, months in self.nps_by_touchpoint_month.items()
             },
             "comments": self.comments(),
+            "attribution": self.attribution.expected(),
         }

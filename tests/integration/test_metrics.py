@@ -2,7 +2,7 @@
 
 `cjm metrics query ...` runs the real `mf` on the published marts of the shared sample run
 (opened read-only, as BI tools read them) and the answers are compared with agg_nps,
-agg_survey_metrics and agg_phase_funnel for the same scope and period.
+agg_survey_metrics, agg_phase_funnel and agg_attribution for the same scope and period.
 """
 
 from __future__ import annotations
@@ -119,3 +119,34 @@ def test_nps_per_persona_joins_through_the_customer(sample_run, tmp_path):
     assert expected
     for persona, value in expected:
         assert _same(answers[persona]["nps"], value), persona
+
+
+def test_attributed_revenue_per_model_and_touchpoint_matches_agg_attribution(sample_run, tmp_path):
+    out = tmp_path / "attribution.csv"
+    code = main(
+        [
+            "metrics",
+            "--warehouse", str(sample_run.warehouse),
+            "--published", str(sample_run.published),
+            "query", "--metrics", "attributed_revenue,attributed_conversions",
+            "--group-by", "attribution__model,attribution__touchpoint_id", "--csv", str(out),
+        ]
+    )  # fmt: skip
+    assert code == EXIT_OK
+    with out.open(newline="", encoding="utf-8") as handle:
+        answers = {
+            (row["attribution__model"], row["attribution__touchpoint_id"]): row
+            for row in csv.DictReader(handle)
+        }
+    expected = sample_run.query(
+        "select model, scope_id, attributed_revenue, attributed_conversions"
+        " from marts.agg_attribution where period_grain = 'all' and scope_type = 'touchpoint'"
+        " and conversion_type = 'all' and scope_id <> 'none'",
+        published=True,
+    )
+    assert len({model for model, *_ in expected}) == 6
+    assert {(model, touchpoint) for model, touchpoint, *_ in expected} <= set(answers)
+    for model, touchpoint, revenue, conversions in expected:
+        row = answers[(model, touchpoint)]
+        assert math.isclose(float(row["attributed_revenue"]), revenue, rel_tol=1e-9), touchpoint
+        assert math.isclose(float(row["attributed_conversions"]), conversions, rel_tol=1e-9)

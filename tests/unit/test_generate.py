@@ -429,6 +429,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "nps_by_touchpoint_month",
         "follow_ups",
         "comments",
+        "attribution",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):

@@ -1,0 +1,130 @@
+{#-
+    fct_attribution summed per model, period (month of the conversion, or all time), scope
+    (touchpoint or channel) and conversion type (each, and all). 'none' is the scope of the
+    conversions without a touchpoint in the lookback.
+-#}
+{%- set periods = [
+    ('all', 'cast(null as date)'),
+    ('month', 'cast(' ~ dbt.date_trunc('month', 'converted_at') ~ ' as date)'),
+] -%}
+{%- set scopes = [
+    ('touchpoint', "coalesce(touchpoint_id, 'none')"),
+    ('channel', 'channel'),
+] -%}
+{%- set conversion_types = [('all', "'all'"), ('each', 'conversion_type')] -%}
+
+with
+
+attribution as (
+
+    select * from {{ ref('fct_attribution') }}
+
+),
+
+cuts as (
+
+    {% for period_grain, period_start in periods -%}
+        {%- set outer_loop = loop -%}
+        {%- for scope_type, scope_id in scopes -%}
+            {%- set middle_loop = loop -%}
+            {%- for _, conversion_type in conversion_types -%}
+                select
+                    model,
+                    '{{ period_grain }}' as period_grain,
+                    {{ period_start }} as period_start,
+                    '{{ scope_type }}' as scope_type,
+                    {{ scope_id }} as scope_id,
+                    {{ conversion_type }} as conversion_type,
+                    conversion_id,
+                    credit,
+                    attributed_revenue,
+                    conversion_revenue,
+                    touch_position
+                from attribution
+                {% if not (outer_loop.last and middle_loop.last and loop.last) %}
+                    union all
+                {% endif %}
+            {% endfor %}
+        {%- endfor %}
+    {%- endfor %}
+
+),
+
+scoped as (
+
+    select
+        model,
+        period_grain,
+        period_start,
+        scope_type,
+        scope_id,
+        conversion_type,
+        count(distinct conversion_id) as conversions_touched,
+        count(case when touch_position > 0 then 1 end) as touches,
+        sum(credit) as attributed_conversions,
+        sum(attributed_revenue) as attributed_revenue
+    from cuts
+    group by model, period_grain, period_start, scope_type, scope_id, conversion_type
+
+),
+
+-- All conversions and their revenue per model, period, scope type and conversion type (one
+-- row per conversion: the revenue of a conversion is counted once).
+totals as (
+
+    select
+        model,
+        period_grain,
+        period_start,
+        scope_type,
+        conversion_type,
+        count(*) as conversions,
+        sum(conversion_revenue) as revenue
+    from (
+        select distinct
+            model,
+            period_grain,
+            period_start,
+            scope_type,
+            conversion_type,
+            conversion_id,
+            conversion_revenue
+        from cuts
+    ) as conversions
+    group by model, period_grain, period_start, scope_type, conversion_type
+
+),
+
+final as (
+
+    select
+        scoped.model,
+        scoped.period_grain,
+        scoped.period_start,
+        scoped.scope_type,
+        scoped.scope_id,
+        scoped.conversion_type,
+        totals.conversions,
+        scoped.conversions_touched,
+        scoped.touches,
+        cast(round(scoped.attributed_conversions, 9) as double) as attributed_conversions,
+        cast(
+            round(scoped.attributed_conversions / totals.conversions, 9) as double
+        ) as share_of_conversions,
+        cast(scoped.attributed_revenue as double) as attributed_revenue,
+        cast(
+            scoped.attributed_revenue / nullif(totals.revenue, 0) as double
+        ) as share_of_revenue
+    from scoped
+    inner join totals
+        on
+            scoped.model = totals.model
+            and scoped.period_grain = totals.period_grain
+            and scoped.scope_type = totals.scope_type
+            and scoped.conversion_type = totals.conversion_type
+            and coalesce(scoped.period_start, date '1900-01-01')
+            = coalesce(totals.period_start, date '1900-01-01')
+
+)
+
+select * from final
