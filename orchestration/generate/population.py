@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 from orchestration.generate import crm, survey, vocab
+from orchestration.generate.churn import plant_churn
 from orchestration.generate.clock import DAY, HOUR, date_to_us, salesforce_datetime
 from orchestration.generate.ids import PseudoIds, SalesforceIds
 from orchestration.generate.journey import PersonBuilder
@@ -30,6 +31,7 @@ class Simulator:
 
     def __init__(self, *, days: int, seed: int, start_date: dt.date) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.window_start = date_to_us(start_date)
         self.window_end = self.window_start + days * DAY
         self.salesforce_ids = SalesforceIds(seed)
@@ -154,6 +156,7 @@ class Simulator:
             devices.append(new_device(rng, language))
         builder = PersonBuilder(self, records, known, devices, top, entries)
         builder.act()
+        plant_churn(builder, self.seed)
         return records
 
     def previews(self, spec: survey.SurveySpec, count: int) -> list[survey.SurveyResponse]:
