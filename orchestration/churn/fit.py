@@ -52,9 +52,7 @@ def read_history(published: Path) -> tuple[np.ndarray, np.ndarray]:
     return data[:, :-1], data[:, -1]
 
 
-def fit_logistic(
-    x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50
-) -> np.ndarray:
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50) -> np.ndarray:
     """Coefficients [intercept, *features] of a logistic regression by Newton's method."""
     design = np.column_stack([np.ones(len(x)), x])
     penalty = np.full(design.shape[1], l2)

@@ -27,8 +27,8 @@ from orchestration.generate.model import (
     CHURN_CANCELLATION_CASE_SHARE,
     CHURN_INACTIVE_DAYS,
     CHURN_INTERCEPT,
-    CHURN_REPEATED_CASES,
     CHURN_RENEWAL_TYPE,
+    CHURN_REPEATED_CASES,
     CHURN_WEIGHTS,
     PersonRecords,
 )
@@ -74,8 +74,7 @@ def drivers(records: PersonRecords, window_end: int) -> dict[str, bool]:
         "detractor_answer": any(detractor for detractor, _ in answers),
         "repeated_support_cases": len(records.cases) >= CHURN_REPEATED_CASES,
         "negative_comment": any(negative for _, negative in answers),
-        "web_inactive": last_visit is None
-        or last_visit < window_end - CHURN_INACTIVE_DAYS * DAY,
+        "web_inactive": last_visit is None or last_visit < window_end - CHURN_INACTIVE_DAYS * DAY,
     }
 
 

@@ -381,6 +381,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "nps_effect_after_touchpoint",
         "ces_mean_by_touchpoint",
         "nps_shift_in_last_days",
+        "churn_logit",
     }
     expected = truth["expected"]
     assert set(expected) == {
@@ -404,6 +405,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "nps_by_touchpoint_month",
         "follow_ups",
         "comments",
+        "churn",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):

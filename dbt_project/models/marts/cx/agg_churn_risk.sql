@@ -15,16 +15,16 @@ by_dimension as (
 
     {%- for dimension in dimensions %}
 
-    select
-        as_of_date,
-        '{{ dimension | replace("_id", "") }}' as dimension,
-        coalesce({{ dimension }}, 'unknown') as dimension_value,
-        customer_id,
-        is_churned,
-        risk_band,
-        risk_score
-    from churn_risk
-    {% if not loop.last %}union all{% endif %}
+        select
+            as_of_date,
+            '{{ dimension | replace("_id", "") }}' as dimension,
+            coalesce({{ dimension }}, 'unknown') as dimension_value,
+            customer_id,
+            is_churned,
+            risk_band,
+            risk_score
+        from churn_risk
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),
@@ -35,6 +35,7 @@ final as (
         as_of_date,
         dimension,
         dimension_value,
+        cast(avg(case when not is_churned then risk_score end) as double) as mean_risk_score,
         count(*) as customers,
         count(case when is_churned then 1 end) as churned_customers,
         count(case when not is_churned then 1 end) as active_customers,
@@ -42,7 +43,6 @@ final as (
         count(case when not is_churned and risk_band = 'medium' then 1 end)
             as medium_risk_customers,
         count(case when not is_churned and risk_band = 'low' then 1 end) as low_risk_customers,
-        cast(avg(case when not is_churned then risk_score end) as double) as mean_risk_score,
         cast(count(case when is_churned then 1 end) as double) / count(*) as churn_rate
     from by_dimension
     group by as_of_date, dimension, dimension_value

@@ -26,14 +26,14 @@ churn_service_level as (
 due as (
 
     select
-        churn_risk.*,
+        *,
         cast({{ dbt.dateadd('day', 1, 'churn_risk.as_of_date') }} as timestamp) as scored_at
     from churn_risk
     where
-        churn_risk.is_latest
-        and churn_risk.risk_band = 'high'
-        and not churn_risk.is_churned
-        and not churn_risk.has_open_follow_up
+        is_latest
+        and risk_band = 'high'
+        and not is_churned
+        and not has_open_follow_up
 
 ),
 
@@ -51,7 +51,7 @@ final as (
         cast(null as integer) as nps_score,
         cast(null as integer) as csat_score,
         'churn risk ' || cast(round(due.risk_score, 2) as {{ dbt.type_string() }})
-        || ': ' || due.top_reasons as comment,
+        || ': ' || due.top_reasons as comment,  -- noqa: RF04
         due.risk_score,
         due.as_of_date,
         due.scored_at as responded_at,

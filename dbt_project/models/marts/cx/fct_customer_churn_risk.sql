@@ -178,7 +178,7 @@ answers as (
     inner join responses
         on
             grid.customer_id = responses.customer_id
-            and responses.responded_at < grid.as_of_at
+            and grid.as_of_at > responses.responded_at
             and responses.is_valid_response
     group by grid.customer_id, grid.as_of_date
 
@@ -194,7 +194,7 @@ negative_comments as (
     inner join comments
         on
             grid.customer_id = comments.customer_id
-            and comments.responded_at < grid.as_of_at
+            and grid.as_of_at > comments.responded_at
             and comments.sentiment_label = 'negative'
     group by grid.customer_id, grid.as_of_date
 
@@ -215,7 +215,7 @@ support_cases as (
     inner join crm_records
         on
             grid.customer_id = crm_records.customer_id
-            and crm_records.occurred_at < grid.as_of_at
+            and grid.as_of_at > crm_records.occurred_at
             and crm_records.record_kind = 'case'
             and not crm_records.is_churn_event
     group by grid.customer_id, grid.as_of_date
@@ -232,7 +232,7 @@ web_visits as (
     inner join sessions
         on
             grid.customer_id = sessions.customer_id
-            and sessions.session_started_at < grid.as_of_at
+            and grid.as_of_at > sessions.session_started_at
     group by grid.customer_id, grid.as_of_date
 
 ),
@@ -250,7 +250,7 @@ last_touchpoints as (
     inner join known_touchpoints
         on
             grid.customer_id = known_touchpoints.customer_id
-            and known_touchpoints.occurred_at < grid.as_of_at
+            and grid.as_of_at > known_touchpoints.occurred_at
     qualify row_number() over (
         partition by grid.customer_id, grid.as_of_date
         order by
@@ -271,7 +271,7 @@ churn_events as (
     inner join crm_records
         on
             grid.customer_id = crm_records.customer_id
-            and crm_records.occurred_at < grid.as_of_at
+            and grid.as_of_at > crm_records.occurred_at
             and crm_records.is_churn_event
     qualify row_number() over (
         partition by grid.customer_id, grid.as_of_date
@@ -290,7 +290,7 @@ open_follow_ups as (
     inner join follow_ups
         on
             grid.customer_id = follow_ups.customer_id
-            and follow_ups.responded_at < grid.as_of_at
+            and grid.as_of_at > follow_ups.responded_at
             and follow_ups.status in ('open', 'in_progress')
     group by grid.customer_id, grid.as_of_date
 
@@ -370,18 +370,18 @@ contributions as (
 
     {%- for feature in features %}
 
-    select
-        features.customer_id,
-        features.as_of_date,
-        '{{ feature }}' as feature,
-        coefficients.reason,
-        case
-            when features.{{ feature }} then coefficients.coefficient else 0.0
-        end as contribution
-    from features
-    inner join coefficients
-        on coefficients.feature = '{{ feature }}'
-    {% if not loop.last %}union all{% endif %}
+        select
+            features.customer_id,
+            features.as_of_date,
+            '{{ feature }}' as feature,
+            coefficients.reason,
+            case
+                when features.{{ feature }} then coefficients.coefficient else 0.0
+            end as contribution
+        from features
+        inner join coefficients
+            on coefficients.feature = '{{ feature }}'
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),
@@ -394,7 +394,7 @@ ranked_reasons as (
         reason,
         row_number() over (
             partition by customer_id, as_of_date
-            order by contribution desc, feature
+            order by contribution desc, feature asc
         ) as reason_rank
     from contributions
     where contribution > 0
@@ -404,11 +404,11 @@ ranked_reasons as (
 log_odds as (
 
     select
-        contributions.customer_id,
-        contributions.as_of_date,
-        sum(contributions.contribution) as feature_log_odds
+        customer_id,
+        as_of_date,
+        sum(contribution) as feature_log_odds
     from contributions
-    group by contributions.customer_id, contributions.as_of_date
+    group by customer_id, as_of_date
 
 ),
 
@@ -461,7 +461,6 @@ final as (
     select
         scored.customer_id,
         scored.as_of_date,
-        scored.as_of_date = latest_day.latest_date as is_latest,
         scored.persona_id,
         scored.phase_id,
         scored.owner,
@@ -475,18 +474,19 @@ final as (
         scored.has_negative_comment,
         scored.is_web_inactive,
         scored.risk_score,
+        scored.top_reason_1,
+        scored.top_reason_2,
+        scored.top_reason_3,
+        scored.has_open_follow_up,
+        scored.as_of_date = latest_day.latest_date as is_latest,
         case
             when scored.risk_score >= scored.high_band_min then 'high'
             when scored.risk_score >= scored.medium_band_min then 'medium'
             else 'low'
         end as risk_band,
-        scored.top_reason_1,
-        scored.top_reason_2,
-        scored.top_reason_3,
         coalesce(
             concat_ws('; ', scored.top_reason_1, scored.top_reason_2, scored.top_reason_3), ''
         ) as top_reasons,
-        scored.has_open_follow_up,
         coalesce(
             scored.churn_event_at is not null or scored.inactive_since_at is not null, false
         ) as is_churned,
