@@ -9,15 +9,17 @@ from a stream of their own (seeded by the sample's seed and the contact id), so 
 leaves every other drawn value as it was.
 
 `ChurnTruth` is truth.json's side: it applies the churn definition of the dbt seed
-`churn_settings` (defaults) to the emitted records and reports the churners and the churn rate
-with and without each driver.
+`churn_settings` (read from the seed, its one home) to the emitted records and reports the
+churners and the churn rate with and without each driver.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import random
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from orchestration.generate import crm
@@ -32,6 +34,7 @@ from orchestration.generate.model import (
     CHURN_WEIGHTS,
     PersonRecords,
 )
+from orchestration.transform.manifest import default_project_dir as dbt_project_dir
 
 if TYPE_CHECKING:
     from orchestration.generate.journey import PersonBuilder
@@ -39,14 +42,22 @@ if TYPE_CHECKING:
 CHURN_NOISE_SD = 0.5  # unobserved reasons: normal noise on the logit
 INVALID_STATUSES = frozenset({"Survey Preview", "Survey Test", "1"})
 FINISHED_VALUES = frozenset({"True", "true", "1"})
-# The churn definition truth.json applies: the defaults of dbt_project/seeds/churn_settings.csv.
-DEFINITION: dict[str, Any] = {
-    "lost_renewal_opportunity": True,
-    "renewal_opportunity_types": ["Renewal", "Existing Customer - Upgrade"],
-    "cancellation_case": True,
-    "cancellation_case_pattern": "cancel",
-    "inactivity_days": None,
-}
+
+
+@cache
+def churn_definition() -> dict[str, Any]:
+    """The churn definition truth.json applies: the dbt seed churn_settings (its one home).
+    truth.json counts churn events only; `inactivity_days` is reported but not applied."""
+    path = dbt_project_dir() / "seeds" / "churn_settings.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        values = {row["setting"]: row["value"] for row in csv.DictReader(handle)}
+    return {
+        "lost_renewal_opportunity": values["lost_renewal_opportunity"].lower() == "true",
+        "renewal_opportunity_types": values["renewal_opportunity_types"].split("|"),
+        "cancellation_case": values["cancellation_case"].lower() == "true",
+        "cancellation_case_pattern": values["cancellation_case_pattern"].lower(),
+        "inactivity_days": int(values["inactivity_days"]) if values["inactivity_days"] else None,
+    }
 
 
 def _answers(surveys: list[Any]) -> list[tuple[bool, bool]]:
@@ -163,16 +174,18 @@ def _cancellation_case(builder: PersonBuilder, rng: random.Random, at: int) -> N
 
 
 def is_lost_renewal(row: dict[str, str]) -> bool:
+    definition = churn_definition()
     return (
-        DEFINITION["lost_renewal_opportunity"]
+        definition["lost_renewal_opportunity"]
         and row["StageName"] == "Closed Lost"
-        and row["Type"] in DEFINITION["renewal_opportunity_types"]
+        and row["Type"].lower() in {t.lower() for t in definition["renewal_opportunity_types"]}
     )
 
 
 def is_cancellation_case(row: dict[str, str]) -> bool:
-    pattern = DEFINITION["cancellation_case_pattern"]
-    return DEFINITION["cancellation_case"] and any(
+    definition = churn_definition()
+    pattern = definition["cancellation_case_pattern"]
+    return definition["cancellation_case"] and any(
         pattern in row[column].lower() for column in ("Type", "Reason")
     )
 
@@ -248,7 +261,7 @@ class ChurnTruth:
                 "churn_rate_without": _rate(groups[False]),
             }
         return {
-            "definition": DEFINITION,
+            "definition": churn_definition(),
             "eligible_customers": len(eligible),
             "churners": len(churners),
             "churn_rate": _rate([c in set(churners) for c in eligible]),
