@@ -557,6 +557,48 @@ def command_benchmark_comments(labelled: Path) -> int:
     return EXIT_OK
 
 
+def command_benchmark_churn(landing: Path) -> int:
+    """ROC AUC and calibration of the churn-risk score against the planted churners of a
+    generated landing folder, and dbt's time for the churn models."""
+    import json
+    import tempfile
+
+    from orchestration.benchmark import measure
+    from orchestration.churn.evaluate import churn_model_seconds, planted_scores, report_lines
+
+    truth_file = landing / "truth.json"
+    if not truth_file.is_file():
+        print(f"no truth.json in {landing}: --churn needs generated exports", file=sys.stderr)
+        return EXIT_USAGE
+    truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    if "churn" not in truth.get("expected", {}):
+        print(f"{truth_file} has no planted churn: generate the exports again", file=sys.stderr)
+        return EXIT_USAGE
+    with tempfile.TemporaryDirectory(prefix="cjm-benchmark-churn-") as tmp:
+        warehouse = Path(tmp) / "bench.duckdb"
+        home = Path(tmp) / "dagster_home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        cjm = str(Path(sys.executable).with_name("cjm"))
+        run = measure(
+            "cjm run",
+            [cjm, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+            env={"DAGSTER_HOME": str(home)},
+        )
+        if run.exit_code:
+            print("cjm run failed; no churn figures", file=sys.stderr)
+            return EXIT_RUN_FAILED
+        scores, labels = planted_scores(warehouse.with_name("bench_marts.duckdb"), truth)
+        seconds = churn_model_seconds(warehouse, Path(tmp) / "target")
+    print(f"churn risk on {landing} (cjm run {run.wall_seconds:.1f} s)")
+    for line in report_lines(scores, labels):
+        print(line)
+    print("dbt time of the churn models (rebuilt alone, s):")
+    for model, took in seconds.items():
+        print(f"  {model:<28} {took:6.2f}")
+    return EXIT_OK
+
+
 def command_benchmark(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -564,6 +606,8 @@ def command_benchmark(args: argparse.Namespace) -> int:
 
     if args.comments:
         return command_benchmark_comments(Path(args.labelled))
+    if args.churn:
+        return command_benchmark_churn(Path(args.landing or DEFAULT_LANDING).resolve())
 
     with tempfile.TemporaryDirectory(prefix="cjm-benchmark-") as tmp:
         workdir = Path(tmp)
@@ -842,6 +886,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: accuracy (language, sentiment, theme top-1) and comments scored per "
         "second of comment scoring on a labelled set; runs no job",
+    )
+    benchmark.add_argument(
+        "--churn",
+        action="store_true",
+        help="instead: ROC AUC and calibration table of fct_customer_churn_risk's score "
+        "against the churners planted in truth.json of --landing (default: the bundled "
+        "sample), and dbt's time for the churn models",
     )
     benchmark.add_argument(
         "--labelled",

@@ -25,6 +25,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.ingestion.schema import has_table
 from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource
 
@@ -174,18 +175,30 @@ create table if not exists ops.follow_up_outbox (
 """
 
 
+# Marts whose rows are follow-ups (the columns of FOLLOW_UP_COLUMNS): unhappy answers, and
+# customers in the high churn-risk band without an open follow-up (trigger_reason churn_risk).
+FOLLOW_UP_MARTS = ("fct_detractor_follow_ups", "fct_churn_risk_follow_ups")
+
+
 def new_follow_ups(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
-    """Follow-ups of marts.fct_detractor_follow_ups not handed over yet, oldest first."""
+    """Follow-ups of FOLLOW_UP_MARTS not handed over yet, oldest first (a mart an older
+    warehouse does not have yet is left out)."""
     con.execute("create schema if not exists ops")
     con.execute(_CREATE_FOLLOW_UP_OUTBOX)
-    return _not_recorded_yet(
-        con,
-        "fct_detractor_follow_ups",
-        "follow_up_outbox",
-        "follow_up_id",
-        FOLLOW_UP_COLUMNS,
-        "items.responded_at, items.follow_up_id",
-    )
+    follow_ups = [
+        row
+        for mart in FOLLOW_UP_MARTS
+        if has_table(con, "marts", mart)
+        for row in _not_recorded_yet(
+            con,
+            mart,
+            "follow_up_outbox",
+            "follow_up_id",
+            FOLLOW_UP_COLUMNS,
+            "items.responded_at, items.follow_up_id",
+        )
+    ]
+    return sorted(follow_ups, key=lambda row: (row["responded_at"], row["follow_up_id"]))
 
 
 def hand_over_follow_ups(
@@ -226,7 +239,8 @@ def build_follow_ups_asset(after: list[dg.AssetKey]) -> dg.AssetsDefinition:
         owners=[CX_ANALYTICS],
         description=(
             "New follow-ups of marts.fct_detractor_follow_ups (every detractor and CSAT 1-2 "
-            "answer) handed to the ticketing tool: one CSV and one JSON Lines file per run in "
+            "answer) and marts.fct_churn_risk_follow_ups (high churn risk, no open follow-up) "
+            "handed to the ticketing tool: one CSV and one JSON Lines file per run in "
             "<outbox>/follow_ups/, recorded in ops.follow_up_outbox, never the same one twice."
         ),
     )

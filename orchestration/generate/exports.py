@@ -10,6 +10,8 @@ from typing import Any
 from orchestration.generate.followups import write_outcomes
 from orchestration.generate.model import (
     CES_MEAN,
+    CHURN_INTERCEPT,
+    CHURN_WEIGHTS,
     CONVERSION_PROBABILITY,
     LATE_NPS_SHIFT,
     LATE_SHIFT_DAYS,
@@ -97,6 +99,7 @@ def generate_exports(
             "nps_effect_after_touchpoint": {**dict(MOMENT_NPS_EFFECT), "blog_article": 0},
             "ces_mean_by_touchpoint": dict(CES_MEAN),
             "nps_shift_in_last_days": {"days": LATE_SHIFT_DAYS, **LATE_NPS_SHIFT},
+            "churn_logit": {"intercept": CHURN_INTERCEPT, **CHURN_WEIGHTS},
         },
         "expected": truth.expected(),
     }

@@ -13,6 +13,8 @@ Planted parameters (the knobs truth.json reports or that shape the data):
 - NPS_TARGETS: expected NPS of the responses rating each touchpoint, shifted by
   PERSONA_NPS_OFFSET and MOMENT_NPS_EFFECT.
 - CES_MEAN: mean customer effort answer per rated touchpoint.
+- CHURN_INTERCEPT, CHURN_WEIGHTS: the logit of p(churn) of a known customer who bought, from
+  drivers read off the person's emitted records (orchestration/generate/churn.py).
 """
 
 from __future__ import annotations
@@ -86,6 +88,25 @@ SURVEY_PROBABILITY: dict[str, float] = {
     "support_email": 0.7,
     "support_portal": 0.7,
 }
+# Churn among known customers who reached purchase: logit(p) = CHURN_INTERCEPT + the weights of
+# the drivers the person shows in their emitted records at the end of the window (a valid
+# detractor answer, CHURN_REPEATED_CASES or more support cases, a valid detractor answer with a
+# comment, no web visit in the last CHURN_INACTIVE_DAYS days). A churner leaves a lost renewal
+# Opportunity (Type CHURN_RENEWAL_TYPE, Closed Lost) and, if it reached service, sometimes a
+# cancellation Case (Type and Reason CHURN_CANCELLATION) instead.
+CHURN_INTERCEPT = -2.6
+CHURN_WEIGHTS: dict[str, float] = {
+    "detractor_answer": 1.4,
+    "repeated_support_cases": 1.3,
+    "negative_comment": 0.9,
+    "web_inactive": 1.8,
+}
+CHURN_REPEATED_CASES = 2
+CHURN_INACTIVE_DAYS = 21
+CHURN_RENEWAL_TYPE = "Renewal"
+CHURN_CANCELLATION = "Cancellation"
+CHURN_CANCELLATION_CASE_SHARE = 0.4  # of churners who reached service
+
 CASE_ORIGIN_TOUCHPOINT = {
     "Phone": "support_call",
     "Email": "support_email",

@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterator
 
 from orchestration.generate import crm, paths, survey, vocab
+from orchestration.generate.churn import plant_churn
 from orchestration.generate.clock import DAY, HOUR, date_to_us, salesforce_datetime
 from orchestration.generate.ids import PseudoIds, SalesforceIds
 from orchestration.generate.journey import PersonBuilder
@@ -162,6 +163,7 @@ class Simulator:
             devices.append(new_device(rng, language))
         builder = PersonBuilder(self, records, known, devices, top, entries)
         builder.act()
+        plant_churn(builder, self.seed)
         return records
 
     def previews(self, spec: survey.SurveySpec, count: int) -> list[survey.SurveyResponse]:

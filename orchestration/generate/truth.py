@@ -16,6 +16,7 @@ from typing import Any
 
 from orchestration.generate import followups
 from orchestration.generate.attribution_truth import AttributionTruth
+from orchestration.generate.churn import ChurnTruth
 from orchestration.generate.clock import HOUR, parse_salesforce_datetime
 from orchestration.generate.model import PersonRecords
 from orchestration.generate.paths import COHORT_DOMAIN
@@ -156,6 +157,8 @@ class TruthBuilder:
         self.follow_up_outcomes: list[dict[str, str]] = []
         self.planted_comments: dict[str, tuple[str, str]] = {}  # response id -> sentiment, theme
         self.attribution = AttributionTruth()
+        self.churn = ChurnTruth(window_end)
+        self._last_visit: dict[str, int] = {}  # customer -> last web event, of the current person
 
     # --- people -------------------------------------------------------------------------------
 
@@ -188,6 +191,7 @@ class TruthBuilder:
         self._add_web(records, lines)
         self._add_crm(records)
         self._add_next_phase_entries()
+        self.churn.add_person(records, self.customer_of_id15, self._last_visit)
 
     def _add_next_phase_entries(self) -> None:
         """Per customer of this person and phase: the first entry into the next phase after
@@ -262,6 +266,10 @@ class TruthBuilder:
                 customer_of_device[pseudo_id] = "anon-" + pseudo_id
                 self.anonymous_customers += 1
                 self.persona_of_customer["anon-" + pseudo_id] = persona_of_anonymous()
+        self._last_visit = {}
+        for row in distinct:
+            customer, stamp = customer_of_device[row["user_pseudo_id"]], int(row["event_timestamp"])
+            self._last_visit[customer] = max(stamp, self._last_visit.get(customer, stamp))
         for row in distinct:
             fields: dict[str, str | None] = {"event_name": row["event_name"]}
             if row["event_name"] == "page_view":
@@ -335,6 +343,8 @@ class TruthBuilder:
             self.nps_overall.add(score)
             if customer is not None:
                 self._add_customer_nps(customer, response.recorded, score)
+                comment = next((v for k, v in row.items() if k.endswith("_TEXT")), "")
+                self.churn.add_answer(customer, score <= 6, comment)
             if touchpoint is not None:
                 self.nps_by_touchpoint.setdefault(touchpoint, _Nps()).add(score)
                 month = utc_month(response.recorded)
@@ -539,4 +549,13 @@ class TruthBuilder:
             },
             "comments": self.comments(),
             "attribution": self.attribution.expected(),
+            "churn": self.churn.expected(self._buyers()),
+        }
+
+    def _buyers(self) -> set[str]:
+        """Known customers with a purchase (a checkout or a signed contract)."""
+        return {
+            customer
+            for customer, touchpoint in self.first_occurrence
+            if touchpoint in ("checkout", "contract_signed") and not customer.startswith("anon-")
         }

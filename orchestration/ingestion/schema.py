@@ -88,11 +88,11 @@ CRM_STANDARD_FIELDS: dict[str, tuple[str, ...]] = {
                 "isdeleted"),
     "Contact": ("accountid", "email", "leadsource", "createddate", "isdeleted"),
     "Opportunity": ("accountid", "contactid", "stagename", "amount", "closedate", "iswon",
-                    "createddate", "isdeleted"),
+                    "createddate", "isdeleted", "type"),
     "OpportunityHistory": ("opportunityid", "stagename", "amount", "closedate", "createddate",
                            "isdeleted"),
     "Case": ("contactid", "accountid", "origin", "status", "isclosed", "closeddate",
-             "createddate", "isdeleted"),
+             "createddate", "isdeleted", "type", "reason"),
     "OpportunityContactRole": ("opportunityid", "contactid", "role", "isprimary",
                                "createddate", "isdeleted"),
 }  # fmt: skip

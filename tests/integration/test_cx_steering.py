@@ -236,7 +236,10 @@ def test_every_follow_up_is_handed_over_once_as_csv_and_json_lines(sample_run, t
     ids = {row[0] for row in handed}
     assert ids == {
         row[0]
-        for row in sample_run.query("select follow_up_id from marts.fct_detractor_follow_ups")
+        for row in sample_run.query(
+            "select follow_up_id from marts.fct_detractor_follow_ups"
+            " union all select follow_up_id from marts.fct_churn_risk_follow_ups"
+        )
     }
     [csv_file] = {Path(row[1]) for row in handed}
     with csv_file.open(newline="", encoding="utf-8") as handle:

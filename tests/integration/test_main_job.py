@@ -38,6 +38,9 @@ MARTS = {
     "fct_cx_alerts",
     "fct_detractor_follow_ups",
     "agg_follow_up_outcomes",
+    "fct_customer_churn_risk",
+    "agg_churn_risk",
+    "fct_churn_risk_follow_ups",
 }
 
 

@@ -405,6 +405,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "nps_effect_after_touchpoint",
         "ces_mean_by_touchpoint",
         "nps_shift_in_last_days",
+        "churn_logit",
     }
     expected = truth["expected"]
     assert set(expected) == {
@@ -430,6 +431,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "follow_ups",
         "comments",
         "attribution",
+        "churn",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):

@@ -20,6 +20,8 @@ renamed as (
         ----------  text
         origin as case_origin,
         status as case_status,
+        type as case_type,
+        reason as case_reason,
 
         ----------  booleans
         {{ to_boolean('isclosed') }} as is_closed,

@@ -19,6 +19,7 @@ renamed as (
 
         ----------  text
         stagename as stage_name,
+        type as opportunity_type,
 
         ----------  numbers
         {{ text_to_double(decimal_text('amount')) }} as amount,
