@@ -10,7 +10,11 @@ from typing import Any
 from orchestration.generate.followups import write_outcomes
 from orchestration.generate.model import (
     CES_MEAN,
+    CONVERSION_DRIVER,
+    CONVERSION_NULL,
     CONVERSION_PROBABILITY,
+    DEMO_REQUEST_SHARE,
+    EMOTION_DIP,
     LATE_NPS_SHIFT,
     LATE_SHIFT_DAYS,
     MOMENT_NPS_EFFECT,
@@ -98,6 +102,13 @@ def generate_exports(
             "nps_effect_after_touchpoint": {**dict(MOMENT_NPS_EFFECT), "blog_article": 0},
             "ces_mean_by_touchpoint": dict(CES_MEAN),
             "nps_shift_in_last_days": {"days": LATE_SHIFT_DAYS, **LATE_NPS_SHIFT},
+            "emotion_dip": EMOTION_DIP,
+            "conversion_driver": {
+                "goal": "purchase",
+                "driver": CONVERSION_DRIVER,
+                "null": CONVERSION_NULL,
+                "demo_request_share": dict(DEMO_REQUEST_SHARE),
+            },
         },
         "expected": truth.expected(),
     }
