@@ -34,6 +34,8 @@ MARTS = {
     "fct_cx_alerts",
     "fct_detractor_follow_ups",
     "agg_follow_up_outcomes",
+    "agg_emotion_curve",
+    "agg_conversion_drivers",
 }
 
 
