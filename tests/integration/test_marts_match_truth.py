@@ -7,6 +7,7 @@ so these tests compare two independent computations of the same numbers.
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -156,7 +157,6 @@ def test_journey_phase_rows_match_funnel(sample_run):
 
 def test_rule_coverage_counts_what_the_rules_map(sample_run, truth, repo_root):
     import csv
-import re
 
     with (repo_root / "dbt_project" / "seeds" / "touchpoint_rules.csv").open() as handle:
         source_of = {  # survey rules say which touchpoint a response rates: not occurrences
