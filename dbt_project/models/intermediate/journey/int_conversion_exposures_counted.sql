@@ -1,11 +1,14 @@
 {#-
-    Converters and the others per conversion goal (seed `conversion_goals`), and per
-    touchpoint, channel and persona how many of each group were exposed to it. Every customer
-    is in the population of every goal. A customer converts at the first occurrence of any
-    touchpoint of the goal (the decision point). Only exposures before the decision point
-    count: for a converter, touchpoint occurrences strictly before the conversion; for the
-    others, every occurrence (they never reached a decision point). A persona is the
-    customer's persona (always "before"). Values nobody was exposed to have no row.
+    Converters and the others per conversion goal (seed `conversion_goals`) and per funnel
+    (seed `funnels`), and per touchpoint, channel and persona how many of each group were
+    exposed to it. A goal's population is every customer; a customer converts at the first
+    occurrence of any touchpoint of the goal (the decision point). A funnel's population is
+    the customers who entered it (closed mode: did step 1); converters reached its last step
+    (within its windows), at the moment they did. Only exposures before the decision point
+    count: for a converter, touchpoint occurrences strictly before converting; for the others,
+    every occurrence, up to the end of the funnel's window_days after entering when it has
+    one. The goal's or funnel's own touchpoints are not compared. A persona is the
+    customer's persona. Values nobody was exposed to have no row.
 -#}
 with
 
@@ -24,6 +27,18 @@ touchpoints as (
 goals as (
 
     select * from {{ ref('conversion_goals') }}
+
+),
+
+funnels as (
+
+    select * from {{ ref('funnels') }}
+
+),
+
+funnel_progress as (
+
+    select * from {{ ref('int_funnel_steps_reached') }}
 
 ),
 
@@ -47,7 +62,7 @@ conversions as (
 
 ),
 
-outcomes as (
+goal_outcomes as (
 
     select
         'conversion' as analysis_type,
@@ -65,6 +80,78 @@ outcomes as (
 
 ),
 
+funnel_ends as (
+
+    select
+        funnel_id,
+        max(step_number) as last_step,
+        max(window_days) as window_days
+    from funnels
+    group by funnel_id
+
+),
+
+funnel_outcomes as (
+
+    select
+        'funnel' as analysis_type,
+        entries.funnel_id as analysis_id,
+        entries.customer_id,
+        customers.persona_id,
+        completions.reached_at as converted_at,
+        completions.reached_at is not null as is_converter,
+        case
+            when completions.reached_at is null and funnel_ends.window_days is not null
+                then {{ dbt.dateadd('day', 'funnel_ends.window_days', 'entries.entered_at') }}
+        end as observed_until
+    from funnel_progress as entries
+    inner join customers
+        on entries.customer_id = customers.customer_id
+    inner join funnel_ends
+        on entries.funnel_id = funnel_ends.funnel_id
+    left join funnel_progress as completions
+        on
+            entries.funnel_id = completions.funnel_id
+            and entries.customer_id = completions.customer_id
+            and completions.funnel_mode = 'closed'
+            and funnel_ends.last_step = completions.step_number
+    where entries.funnel_mode = 'closed' and entries.step_number = 1
+
+),
+
+outcomes as (
+
+    select
+        *,
+        cast(null as timestamp) as observed_until
+    from goal_outcomes
+
+    union all by name
+
+    select * from funnel_outcomes
+
+),
+
+-- The touchpoints that define a goal or a funnel are not compared.
+own_touchpoints as (
+
+    select
+        'conversion' as analysis_type,
+        conversion_id as analysis_id,
+        touchpoint_id
+    from goals
+
+    union all
+
+    select
+        'funnel' as analysis_type,
+        funnel_id as analysis_id,
+        step_id as touchpoint_id
+    from funnels
+    where step_type = 'touchpoint'
+
+),
+
 touchpoints_before as (
 
     select
@@ -78,8 +165,14 @@ touchpoints_before as (
     inner join touchpoints
         on outcomes.customer_id = touchpoints.customer_id
     where
-        outcomes.converted_at is null
-        or touchpoints.occurred_at < outcomes.converted_at
+        touchpoints.occurred_at < outcomes.converted_at
+        or (
+            outcomes.converted_at is null
+            and (
+                outcomes.observed_until is null
+                or touchpoints.occurred_at < outcomes.observed_until
+            )
+        )
 
 ),
 
@@ -87,13 +180,19 @@ touchpoints_before as (
 exposures as (
 
     select distinct
-        analysis_type,
-        analysis_id,
-        customer_id,
-        is_converter,
+        touchpoints_before.analysis_type,
+        touchpoints_before.analysis_id,
+        touchpoints_before.customer_id,
+        touchpoints_before.is_converter,
         'touchpoint' as dimension,
-        touchpoint_id as dimension_value
+        touchpoints_before.touchpoint_id as dimension_value
     from touchpoints_before
+    left join own_touchpoints
+        on
+            touchpoints_before.analysis_type = own_touchpoints.analysis_type
+            and touchpoints_before.analysis_id = own_touchpoints.analysis_id
+            and touchpoints_before.touchpoint_id = own_touchpoints.touchpoint_id
+    where own_touchpoints.touchpoint_id is null
 
     union all by name
 
