@@ -52,7 +52,7 @@ def _drivers(sample_run, goal: str) -> dict[str, tuple]:
         "select dimension_value, converters, non_converters, converters_exposed,"
         " non_converters_exposed, odds_ratio, is_significant, direction, driver_rank"
         " from marts.agg_conversion_drivers"
-        " where analysis_id = ? and dimension = 'touchpoint'",
+        " where analysis_type = 'conversion' and analysis_id = ? and dimension = 'touchpoint'",
         [goal],
         published=True,
     )
