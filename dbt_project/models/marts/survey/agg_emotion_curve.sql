@@ -73,17 +73,44 @@ comment_periods as (
 
 ),
 
-sentiment_moments as (
+-- Sums of the scores as decimals (6 places), so that the result does not depend on the order
+-- in which parallel threads add (a float average can differ in the last bit between runs).
+sentiment_sums as (
 
     select
         touchpoint_id,
         period_grain,
         period_start,
         count(*) as n,
-        avg(sentiment_score) as score_mean,
-        stddev_samp(sentiment_score) as score_stddev
+        sum(cast(sentiment_score as decimal(18, 6))) as score_sum,
+        sum(
+            cast(sentiment_score as decimal(18, 6)) * cast(sentiment_score as decimal(18, 6))
+        ) as score_square_sum
     from comment_periods
     group by touchpoint_id, period_grain, period_start
+
+),
+
+sentiment_moments as (
+
+    select
+        touchpoint_id,
+        period_grain,
+        period_start,
+        n,
+        cast(score_sum as double) / cast(n as double) as score_mean,
+        case
+            when n > 1
+                then sqrt(greatest(
+                    0.0,
+                    (
+                        cast(score_square_sum as double)
+                        - cast(score_sum as double) * cast(score_sum as double)
+                        / cast(n as double)
+                    ) / cast(n - 1 as double)
+                ))
+        end as score_stddev
+    from sentiment_sums
 
 ),
 
