@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_LANDING = REPO_ROOT / "seeds"
+# CJM_TEST_SAMPLE: another landing folder (with its truth.json) for the sample-run tests, e.g. a
+# sample generated into /tmp after a generator change, before seeds/ is regenerated.
+SAMPLE_LANDING = Path(os.environ.get("CJM_TEST_SAMPLE") or REPO_ROOT / "seeds")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

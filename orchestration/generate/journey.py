@@ -21,6 +21,7 @@ from orchestration.generate.clock import (
 from orchestration.generate.model import (
     CASE_ORIGIN_TOUCHPOINT,
     CES_MEAN,
+    DEMO_REQUEST_SHARE,
     DUPLICATE_LINE_SHARE,
     LATE_NPS_SHIFT,
     LATE_SHIFT_DAYS,
@@ -171,10 +172,13 @@ class PersonBuilder:
             return None
         sales_path = self.top >= 3 and rng.random() < SALES_PATH_SHARE
         has_deal = sales_path or (self.top == 2 and rng.random() < 0.45)
-        if has_deal:
-            kind = rng.choices(("pricing", "demo", "sales"), weights=(0.3, 0.2, 0.5))[0]
+        # the planted conversion driver: people who go on to buy request a demo more often
+        if rng.random() < DEMO_REQUEST_SHARE["buyer" if self.top >= 3 else "non_buyer"]:
+            kind = "demo"
+        elif has_deal:
+            kind = rng.choices(("pricing", "sales"), weights=(0.375, 0.625))[0]
         else:
-            kind = rng.choices(("pricing", "demo"), weights=(0.6, 0.4))[0]
+            kind = "pricing"
         if kind == "pricing":
             self.place(new_session(rng, pages.pricing_pages(rng)), at, entry=True)
         elif kind == "demo":

@@ -15,6 +15,11 @@ Planted parameters (the knobs truth.json reports or that shape the data):
 - CES_MEAN: mean customer effort answer per rated touchpoint.
 - CHURN_INTERCEPT, CHURN_WEIGHTS: the logit of p(churn) of a known customer who bought, from
   drivers read off the person's emitted records (orchestration/generate/churn.py).
+- EMOTION_DIP: the touchpoint whose NPS target lies well below both neighbours on the journey
+  (agg_emotion_curve must flag it, and no other, over all time).
+- DEMO_REQUEST_SHARE: p(a known person's consideration starts with a demo request) for people
+  who go on to buy and for those who do not: demo_request is the planted conversion driver;
+  blog_article (awareness pages, drawn alike for everybody) the planted null.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ NPS_TARGETS: dict[str, float] = {
     "sales_call": 10,
     "checkout": 45,
     "contract_signed": 30,
-    "support_call": -20,
+    "support_call": -30,
     "support_email": 5,
     "support_portal": 25,
 }
@@ -67,6 +72,12 @@ PERSONA_NPS_OFFSET: dict[str, float] = {
     "mid_market": 0,
 }
 MOMENT_NPS_EFFECT: dict[str, float] = {"demo_request": 30}
+# In journey order the rated touchpoints are sales_call, checkout, contract_signed,
+# support_call, support_email, support_portal: support_call (-30) sits between 30 and 5.
+EMOTION_DIP = "support_call"
+DEMO_REQUEST_SHARE: dict[str, float] = {"buyer": 0.45, "non_buyer": 0.1}
+CONVERSION_DRIVER = "demo_request"
+CONVERSION_NULL = "blog_article"
 # NPS points added to the target of responses about a touchpoint that occurred in the last
 # LATE_SHIFT_DAYS of the window: a real drop (sales calls) and a dip within noise (checkout).
 LATE_SHIFT_DAYS = 30

@@ -43,6 +43,12 @@ PLANTED_COMMENT_LABELS: dict[str, tuple[str, str]] = {
     for group, planted in groups.items()
     for text, theme in planted
 }
+# Conversion goals of dbt seed `conversion_goals`: a customer converts at the first occurrence
+# of any of the goal's touchpoints.
+CONVERSION_GOALS: dict[str, tuple[str, ...]] = {
+    "purchase": ("checkout", "contract_signed"),
+    "won_opportunity": ("contract_signed",),
+}
 INVALID_STATUSES = frozenset({"Survey Preview", "Survey Test", "1"})
 FINISHED_VALUES = frozenset({"True", "true", "1"})
 
@@ -410,6 +416,75 @@ class TruthBuilder:
             }
         return result
 
+    def emotion_curve(self) -> dict[str, Any]:
+        """All-time NPS of the rated touchpoints in journey order, with agg_emotion_curve's dip
+        rule: z = (neighbour - value) / sqrt(se^2 + se_neighbour^2) above 1.96 on both sides,
+        se = sqrt(1e4 (pP + pD - (pP - pD)^2) / n)."""
+        points = []
+        for touchpoint in TOUCHPOINT_PHASE:  # the seed's (and the journey's) order
+            if touchpoint not in self.nps_by_touchpoint:
+                continue
+            counts = self.nps_by_touchpoint[touchpoint].as_dict()
+            n = counts["responses"]
+            promoters, detractors = counts["promoters"] / n, counts["detractors"] / n
+            variance = 1e4 * (promoters + detractors - (promoters - detractors) ** 2)
+            points.append((touchpoint, 100 * (promoters - detractors), math.sqrt(variance / n)))
+        dips = []
+        for (_, left, left_se), (touchpoint, value, se), (_, right, right_se) in zip(
+            points, points[1:], points[2:], strict=False
+        ):
+            if (left - value) / math.hypot(left_se, se) > 1.96 and (right - value) / math.hypot(
+                right_se, se
+            ) > 1.96:
+                dips.append(touchpoint)
+        return {"touchpoints": [point[0] for point in points], "nps_dips": dips}
+
+    def conversion_drivers(self) -> dict[str, Any]:
+        """Per conversion goal: converters and the others among all customers, and per
+        touchpoint how many of each group experienced it before the decision point (the first
+        goal touchpoint for converters; any time for the others), with the odds ratio."""
+        result = {}
+        for goal, goal_touchpoints in CONVERSION_GOALS.items():
+            decided: dict[str, int | None] = {}
+            for customer in self.persona_of_customer:
+                times = [
+                    self.first_occurrence[(customer, tp)]
+                    for tp in goal_touchpoints
+                    if (customer, tp) in self.first_occurrence
+                ]
+                decided[customer] = min(times) if times else None
+            converters = sum(at is not None for at in decided.values())
+            others = len(decided) - converters
+            exposed = {}
+            for touchpoint in TOUCHPOINT_PHASE:
+                if touchpoint in goal_touchpoints:
+                    continue
+                a = c = 0
+                for customer, at in decided.items():
+                    first = self.first_occurrence.get((customer, touchpoint))
+                    if first is None or (at is not None and first >= at):
+                        continue
+                    if at is None:
+                        c += 1
+                    else:
+                        a += 1
+                b, d = converters - a, others - c
+                if 0 in (a, b, c, d):
+                    odds_ratio = (
+                        None
+                        if a + c == 0 or b + d == 0
+                        else _round((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)))
+                    )
+                else:
+                    odds_ratio = _round(a * d / (b * c))
+                exposed[touchpoint] = {
+                    "converters": a,
+                    "non_converters": c,
+                    "odds_ratio": odds_ratio,
+                }
+            result[goal] = {"converters": converters, "non_converters": others, "exposed": exposed}
+        return result
+
     def _add_planted_comment(self, row: dict[str, str]) -> None:
         """Count a valid response whose comment is one of vocab.PLANTED_COMMENTS."""
         text = next((value for column, value in row.items() if column.endswith("_TEXT")), "")
@@ -548,6 +623,8 @@ class TruthBuilder:
                 for tp, months in self.nps_by_touchpoint_month.items()
             },
             "comments": self.comments(),
+            "emotion_curve": self.emotion_curve(),
+            "conversion_drivers": self.conversion_drivers(),
             "attribution": self.attribution.expected(),
             "churn": self.churn.expected(self._buyers()),
         }

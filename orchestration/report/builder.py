@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.report.bundle import vega_bundle
-from orchestration.report.charts import funnel_spec, sparkline_spec
+from orchestration.report.charts import emotion_spec, funnel_spec, sparkline_spec
 from orchestration.report.data import read_report_data
 
 HERE = Path(__file__).parent
@@ -37,9 +37,14 @@ def chart_specs(data: dict[str, Any]) -> dict[str, Any]:
     funnels: dict[str, Any] = {}
     for row in data.get("funnel", []):
         funnels.setdefault(row["journey_id"], []).append(row)
+    lanes: dict[str, Any] = {}
+    for row in data.get("emotion", []):
+        lanes.setdefault(row["journey_id"], []).append(row)
+    names = {tp["id"]: tp["name"] for tp in data.get("touchpoints", [])}
     return {
         "sparkline": sparkline_spec(),
         "funnels": {journey: funnel_spec(rows) for journey, rows in funnels.items()},
+        "emotion": {journey: emotion_spec(rows, names) for journey, rows in lanes.items()},
     }
 
 

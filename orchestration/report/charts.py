@@ -2,7 +2,8 @@
 
 The sparkline is a template: its data is the named data set ``rows``, which the page fills with
 the weekly NPS it recomputes for the picked date range and persona. The funnel is complete: its
-data (agg_phase_funnel) does not change with the picker.
+data (agg_phase_funnel) does not change with the picker, nor does the emotion lane's
+(agg_emotion_curve, all time).
 """
 
 from __future__ import annotations
@@ -91,3 +92,63 @@ def _funnel_label(row: Json) -> str:
     if conversion is None:
         return f"{entered:,}"
     return f"{entered:,} · {100 * conversion:.1f}% to next"
+
+
+EMOTION_METRICS = {"nps": "NPS", "csat": "CSAT top box %", "sentiment": "comment sentiment"}
+DIP_COLOR = "#b42318"
+
+
+def emotion_spec(rows: list[Json], names: dict[str, str]) -> Json:
+    """The emotion lane of one journey: per metric a line through the touchpoints in journey
+    order with each point's 95% interval; the dips in red."""
+    data = alt.Data(
+        values=[
+            {
+                "metric": EMOTION_METRICS.get(row["metric"], row["metric"]),
+                "position": row["position"],
+                "touchpoint": names.get(row["touchpoint_id"], row["touchpoint_id"]),
+                "value": row["value"],
+                "low": row["ci_low"],
+                "high": row["ci_high"],
+                "n": row["n"],
+                "dip": "dip" if row["is_dip"] else "",
+            }
+            for row in rows
+        ]
+    )
+    x = alt.X(
+        "touchpoint:N",
+        sort=alt.EncodingSortField("position"),
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelLimit=110),
+    )
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(zero=False))
+    tooltip = [
+        alt.Tooltip("touchpoint:N"),
+        alt.Tooltip("metric:N"),
+        alt.Tooltip("value:Q", format=".2f"),
+        alt.Tooltip("low:Q", title="95% from", format=".2f"),
+        alt.Tooltip("high:Q", title="95% to", format=".2f"),
+        alt.Tooltip("n:Q"),
+        alt.Tooltip("dip:N"),
+    ]
+    base = alt.Chart().encode(x=x)
+    band = base.mark_rule(color="#98a2b3").encode(y=alt.Y("low:Q"), y2="high:Q")
+    line = base.mark_line(color=LINE_COLOR, strokeWidth=1.5).encode(y=y)
+    points = base.mark_point(filled=True, size=55).encode(
+        y=y,
+        color=alt.condition(alt.datum.dip == "dip", alt.value(DIP_COLOR), alt.value(LINE_COLOR)),
+        tooltip=tooltip,
+    )
+    labels = base.mark_text(dy=-10, color=DIP_COLOR, fontWeight="bold").encode(y=y, text="dip:N")
+    chart = (
+        alt.layer(band, line, points, labels, data=data)
+        .properties(width=620, height=90)
+        .facet(row=alt.Row("metric:N", title=None, sort=list(EMOTION_METRICS.values())))
+        .resolve_scale(y="independent")
+        .configure(background="transparent")
+        .configure_view(strokeWidth=0)
+        .configure_axis(labelColor=TEXT_COLOR, titleColor=TEXT_COLOR, labelFontSize=11)
+        .configure_header(labelColor=TEXT_COLOR, labelFontSize=12)
+    )
+    return _spec(chart)

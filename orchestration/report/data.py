@@ -160,6 +160,20 @@ def _funnel(con: duckdb.DuckDBPyConnection) -> Json:
     }
 
 
+def _emotion(con: duckdb.DuckDBPyConnection) -> Json:
+    """The emotion lane: all-time NPS, CSAT and comment sentiment per touchpoint in journey
+    order, with the dips agg_emotion_curve flags."""
+    return {
+        "emotion": _records(
+            con,
+            "select journey_id, metric, curve_position as position, touchpoint_id, n, value,"
+            " ci_low, ci_high, is_reportable, is_dip, previous_touchpoint_id,"
+            " next_touchpoint_id from marts.agg_emotion_curve where period_grain = 'all'"
+            " order by journey_id, metric, curve_position",
+        )
+    }
+
+
 def _comments(con: duckdb.DuckDBPyConnection) -> Json:
     """The latest detractor comments with the persona of who wrote them (no names, no e-mail)."""
     themes = (
@@ -203,6 +217,7 @@ SECTIONS: dict[str, tuple[tuple[str, ...], Callable[[duckdb.DuckDBPyConnection],
     "kpis": (("agg_kpi_target_vs_actual",), _kpis),
     "moments": (("agg_moments_that_matter",), _moments),
     "funnel": (("agg_phase_funnel",), _funnel),
+    "emotion": (("agg_emotion_curve",), _emotion),
     "comments": (("fct_survey_comments",), _comments),
 }
 

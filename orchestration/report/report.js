@@ -231,6 +231,26 @@
         el("td", {}, pct(r.conversion_from_first)), el("td", {}, hours(r.median_hours_to_next)))));
     return el("div", { class: "funnel" }, holder, table);
   }
+  // The emotion lane (agg_emotion_curve, all time): per metric the touchpoints in journey
+  // order, and the dips in words.
+  function emotionBlock(journeyId) {
+    if (!DATA.emotion) return el("p", { class: "missing" }, missingNote("emotion"));
+    const rows = DATA.emotion.filter((r) => r.journey_id === journeyId);
+    if (!rows.length) return el("p", { class: "empty" }, "no touchpoint of this journey has answers yet");
+    const names = new Map((DATA.touchpoints || []).map((t) => [t.id, t.name]));
+    const metricNames = { nps: "NPS", csat: "CSAT", sentiment: "comment sentiment" };
+    const dips = rows.filter((r) => r.is_dip);
+    const holder = el("div", { class: "emotion-chart" });
+    chart(holder, SPECS.emotion[journeyId]);
+    const text = dips.length
+      ? dips.map((r) => `${names.get(r.touchpoint_id) || r.touchpoint_id} (${metricNames[r.metric] || r.metric}` +
+          ` ${fmt1(r.value)}, below ${names.get(r.previous_touchpoint_id) || r.previous_touchpoint_id}` +
+          ` and ${names.get(r.next_touchpoint_id) || r.next_touchpoint_id})`).join("; ")
+      : "none: no touchpoint is significantly below both neighbours";
+    return el("div", { class: "emotion" }, holder,
+      el("p", { class: "dips", "data-dips": dips.map((r) => r.metric + ":" + r.touchpoint_id).join(" ") },
+        el("b", {}, "Dips: "), text));
+  }
   function missingNote(section) {
     const marts = (DATA.missing || {})[section] || [];
     return `Not in the published marts yet (${marts.join(", ")}).`;
@@ -249,6 +269,8 @@
         el("p", { class: "hint" }, journey.description || ""),
         el("div", { class: "phases" }, phases.map((phase) =>
           phaseColumn(phase, DATA.touchpoints.filter((t) => t.phase_id === phase.id), agg))),
+        el("h3", {}, "Emotion lane (all time, all customers)"),
+        emotionBlock(journey.id),
         el("h3", {}, "Phase funnel (all time, all customers)"),
         funnelBlock(journey.id)));
     }

@@ -125,6 +125,14 @@ def test_chromium_without_network_renders_charts_and_cards(sample_run, tmp_path)
     assert len(sparklines) == len(expected)
     assert all("<svg" in card for card in sparklines)
     assert re.search(r'class="funnel-chart[^>]*><svg', dom)
+    # the emotion lane under the phases, with the dips agg_emotion_curve flags (all time)
+    assert re.search(r'class="emotion-chart[^>]*><svg', dom)
+    dips = sample_run.query(
+        "select metric || ':' || touchpoint_id from marts.agg_emotion_curve"
+        " where period_grain = 'all' and is_dip order by journey_id, metric, curve_position",
+        published=True,
+    )
+    assert f'data-dips="{" ".join(d for (d,) in dips)}"' in dom
     for phase, entered in sample_run.query(
         "select phase_id, customers_entered from marts.agg_phase_funnel", published=True
     ):

@@ -41,6 +41,8 @@ MARTS = {
     "fct_customer_churn_risk",
     "agg_churn_risk",
     "fct_churn_risk_follow_ups",
+    "agg_emotion_curve",
+    "agg_conversion_drivers",
 }
 
 

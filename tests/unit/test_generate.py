@@ -28,7 +28,7 @@ from orchestration.generate.taxonomy import (
 from orchestration.generate.truth import quantile_cont
 
 REPO = Path(__file__).resolve().parents[2]
-SMALL = {"customers": 300, "days": 21, "seed": 7, "start_date": dt.date(2026, 10, 10)}
+SMALL = {"customers": 300, "days": 21, "seed": 8, "start_date": dt.date(2026, 10, 10)}
 QUALTRICS_META = [
     "StartDate",
     "EndDate",
@@ -100,7 +100,7 @@ def test_same_seed_gives_same_bytes(sample: tuple[Path, dict[str, Any]], tmp_pat
 
 def test_other_seed_gives_other_data(sample: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     out, _ = sample
-    generate_exports(tmp_path / "other", **{**SMALL, "seed": 8})
+    generate_exports(tmp_path / "other", **{**SMALL, "seed": 7})
     other = _digests(tmp_path / "other")
     assert other["crm/Contact.csv"] != _digests(out)["crm/Contact.csv"]
 
@@ -395,7 +395,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
     assert truth["parameters"] == {
         "customers": 300,
         "days": 21,
-        "seed": 7,
+        "seed": 8,
         "start_date": "2026-10-10",
     }
     assert set(truth["planted"]) == {
@@ -406,6 +406,8 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "ces_mean_by_touchpoint",
         "nps_shift_in_last_days",
         "churn_logit",
+        "emotion_dip",
+        "conversion_driver",
     }
     expected = truth["expected"]
     assert set(expected) == {
@@ -432,6 +434,8 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "comments",
         "attribution",
         "churn",
+        "emotion_curve",
+        "conversion_drivers",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):

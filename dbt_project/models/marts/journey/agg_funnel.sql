@@ -1,24 +1,18 @@
 {#-
-    Ordered funnels of seed `funnels`. A customer reaches step k+1 with the first occurrence
-    of step k+1 at or after the moment they reached step k, within `window_days` of entering
-    the funnel. Modes: closed (entering means doing step 1) and open (a customer enters at the
-    first step they do, whichever it is, and goes on from there). The steps are followed by a
-    fixed number of joins (`cjm_funnel_max_steps`, a test checks the seed stays within it), so
-    the SQL needs no recursion.
+    Funnels of seed `funnels` counted per mode, cut and step from int_funnel_steps_reached
+    (which holds the rules: order, windows, modes).
 -#}
-{%- set max_steps = var('cjm_funnel_max_steps', 8) -%}
-
 with
+
+reached as (
+
+    select * from {{ ref('int_funnel_steps_reached') }}
+
+),
 
 funnels as (
 
     select * from {{ ref('funnels') }}
-
-),
-
-phase_visits as (
-
-    select * from {{ ref('fct_journey_phase_visits') }}
 
 ),
 
@@ -36,130 +30,6 @@ funnel_windows as (
         max(step_number) as steps
     from funnels
     group by funnel_id
-
-),
-
--- Every occurrence of every funnel step: phase entries (re-entries too) and the touchpoints
--- of known or anonymous customers.
-step_events as (
-
-    select
-        funnels.funnel_id,
-        funnels.step_number,
-        phase_visits.customer_id,
-        phase_visits.entered_at as occurred_at
-    from funnels
-    inner join phase_visits
-        on funnels.step_type = 'phase' and funnels.step_id = phase_visits.phase_id
-
-    union all
-
-    select
-        funnels.funnel_id,
-        funnels.step_number,
-        touchpoints.customer_id,
-        touchpoints.occurred_at
-    from funnels
-    inner join touchpoints
-        on funnels.step_type = 'touchpoint' and funnels.step_id = touchpoints.touchpoint_id
-    -- a funnel follows customers: a CRM record without a contact cannot be followed
-    where touchpoints.customer_id is not null
-
-),
-
-first_events as (
-
-    select
-        funnel_id,
-        step_number,
-        customer_id,
-        occurred_at,
-        row_number() over (
-            partition by funnel_id, customer_id order by occurred_at, step_number
-        ) as event_rank
-    from step_events
-
-),
-
-entries as (
-
-    select
-        funnel_id,
-        'closed' as funnel_mode,
-        customer_id,
-        1 as step_number,
-        min(occurred_at) as entered_at,
-        min(occurred_at) as reached_at
-    from step_events
-    where step_number = 1
-    group by funnel_id, customer_id
-
-    union all
-
-    select
-        funnel_id,
-        'open' as funnel_mode,
-        customer_id,
-        step_number,
-        occurred_at as entered_at,
-        occurred_at as reached_at
-    from first_events
-    where event_rank = 1
-
-),
-
-reached_1 as (
-
-    select * from entries
-
-),
-
-{% for step in range(2, max_steps + 1) %}
-    reached_{{ step }} as (
-
-        select
-            previous.funnel_id,
-            previous.funnel_mode,
-            previous.customer_id,
-            previous.entered_at,
-            previous.step_number + 1 as step_number,
-            min(step_events.occurred_at) as reached_at
-        from reached_{{ step - 1 }} as previous
-        inner join step_events
-            on
-                previous.funnel_id = step_events.funnel_id
-                and previous.customer_id = step_events.customer_id
-                and step_events.step_number = previous.step_number + 1
-                and previous.reached_at <= step_events.occurred_at
-        inner join funnel_windows
-            on previous.funnel_id = funnel_windows.funnel_id
-        where
-            funnel_windows.window_days is null
-            or step_events.occurred_at
-            <= {{ dbt.dateadd('day', 'funnel_windows.window_days', 'previous.entered_at') }}
-        group by
-            previous.funnel_id,
-            previous.funnel_mode,
-            previous.customer_id,
-            previous.step_number,
-            previous.entered_at
-
-    ),
-{% endfor %}
-
-reached as (
-
-    {% for step in range(1, max_steps + 1) -%}
-        select
-            funnel_id,
-            funnel_mode,
-            customer_id,
-            step_number,
-            entered_at,
-            reached_at
-        from reached_{{ step }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
 
 ),
 
@@ -265,14 +135,20 @@ final as (
         counted.cohort_month,
         counted.first_touch_channel,
         counted.step_number,
-        funnels.step_type,
-        funnels.step_id,
         entered.customers_entered,
         counted.customers_reached,
         counted.customers_reached_next,
         cast(counted.median_hours_to_next_step as double) as median_hours_to_next_step,
         cast(counted.p90_hours_to_next_step as double) as p90_hours_to_next_step,
         funnel_windows.window_days,
+        -- any_order: step k is any k-th step of the funnel
+        case
+            when counted.funnel_mode = 'any_order' then 'any' else funnels.step_type
+        end as step_type,
+        case when counted.funnel_mode = 'any_order' then '*' else funnels.step_id end as step_id,
+        case
+            when counted.funnel_mode != 'any_order' then funnels.step_window_hours
+        end as step_window_hours,
         counted.customers_reached - counted.customers_reached_next as customers_dropped,
         case
             when counted.step_number < funnel_windows.steps

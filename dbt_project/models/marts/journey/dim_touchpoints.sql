@@ -20,6 +20,7 @@ final as (
         touchpoints.phase_id,
         phases.journey_id,
         phases.phase_order,
+        touchpoints.touchpoint_order,
         touchpoints.channel,
         touchpoints.owner,
         touchpoints.is_moment_that_matters,
