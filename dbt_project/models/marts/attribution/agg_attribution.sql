@@ -61,8 +61,10 @@ scoped as (
         conversion_type,
         count(distinct conversion_id) as conversions_touched,
         count(case when touch_position > 0 then 1 end) as touches,
-        sum(credit) as attributed_conversions,
-        sum(attributed_revenue) as attributed_revenue
+        -- Sums of exact decimals, so that the result does not depend on the order DuckDB adds
+        -- the rows in (a resumed run must give the same marts as a clean one).
+        sum(cast(credit as decimal(38, 12))) as attributed_conversions,
+        sum(cast(attributed_revenue as decimal(38, 6))) as attributed_revenue
     from cuts
     group by model, period_grain, period_start, scope_type, scope_id, conversion_type
 
@@ -79,7 +81,7 @@ totals as (
         scope_type,
         conversion_type,
         count(*) as conversions,
-        sum(conversion_revenue) as revenue
+        sum(cast(conversion_revenue as decimal(38, 6))) as revenue
     from (
         select distinct
             model,

@@ -35,7 +35,10 @@ final as (
         as_of_date,
         dimension,
         dimension_value,
-        cast(avg(case when not is_churned then risk_score end) as double) as mean_risk_score,
+        -- averaged as exact decimals: the same value whatever order the rows are added in
+        cast(
+            avg(case when not is_churned then cast(risk_score as decimal(38, 12)) end) as double
+        ) as mean_risk_score,
         count(*) as customers,
         count(case when is_churned then 1 end) as churned_customers,
         count(case when not is_churned then 1 end) as active_customers,
