@@ -104,3 +104,24 @@
 {% macro two_sided_p_value(z) -%}
     (2.0 * (1.0 - {{ normal_cdf('abs(' ~ z ~ ')') }}))
 {%- endmacro %}
+
+
+{#-
+    Sample standard deviation (n - 1 in the denominator) from whole-number sums: the sum of
+    the scores and the sum of their squares. Sums of exact numbers do not depend on the order
+    the rows are added in, so a resumed run gives the same last bit as a clean one. NULL for
+    fewer than two scores; never negative (rounding cannot take the variance below 0).
+-#}
+{% macro stddev_from_sums(score_sum, score_square_sum, n) -%}
+    case
+        when {{ n }} > 1
+            then sqrt(greatest(
+                0.0,
+                (
+                    cast({{ score_square_sum }} as double)
+                    - cast({{ score_sum }} as double) * cast({{ score_sum }} as double)
+                    / cast({{ n }} as double)
+                ) / cast({{ n }} - 1 as double)
+            ))
+    end
+{%- endmacro %}

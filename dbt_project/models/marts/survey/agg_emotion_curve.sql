@@ -99,17 +99,7 @@ sentiment_moments as (
         period_start,
         n,
         cast(score_sum as double) / cast(n as double) as score_mean,
-        case
-            when n > 1
-                then sqrt(greatest(
-                    0.0,
-                    (
-                        cast(score_square_sum as double)
-                        - cast(score_sum as double) * cast(score_sum as double)
-                        / cast(n as double)
-                    ) / cast(n - 1 as double)
-                ))
-        end as score_stddev
+        {{ stddev_from_sums('score_sum', 'score_square_sum', 'n') }} as score_stddev
     from sentiment_sums
 
 ),
