@@ -46,6 +46,19 @@ join (select email, arg_min(id, (created, id)) as master from contacts group by 
 # The journey map comes from the dbt seeds (the one home of the rules): `rules`, `touchpoints`
 # and `phases` are those CSV files as tables. A record is matched against the rule versions
 # valid when it occurred; the lowest priority wins, then the smallest rule_id.
+
+
+def _rule_applies(at_us: str) -> str:
+    """SQL: rule version `r` maps candidate `c` (field, value) occurring at ``at_us`` (µs)."""
+    return f"""r.field = c.field
+        and (r.valid_from is null or {at_us} >= epoch_us(r.valid_from::timestamp))
+        and (r.valid_to is null or {at_us} < epoch_us(r.valid_to::timestamp))
+        and case r.match_type
+            when 'equals' then c.value = r.pattern
+            when 'prefix' then starts_with(c.value, r.pattern)
+            else regexp_matches(c.value, r.pattern) end"""
+
+
 _OCCURRENCES = r"""
 create table occurrences as
 with logins as (
@@ -88,13 +101,7 @@ matched as (
     select c.*, r.touchpoint_id, r.priority, r.rule_id
     from candidates as c
     left join rules as r
-        on r.source_system = substr(c.source_system, 1, 3) and r.field = c.field
-        and (r.valid_from is null or c.occurred_us >= epoch_us(r.valid_from::timestamp))
-        and (r.valid_to is null or c.occurred_us < epoch_us(r.valid_to::timestamp))
-        and case r.match_type
-            when 'equals' then c.value = r.pattern
-            when 'prefix' then starts_with(c.value, r.pattern)
-            else regexp_matches(c.value, r.pattern) end
+        on r.source_system = substr(c.source_system, 1, 3) and RULE_APPLIES(c.occurred_us)
 ),
 records as (
     select any_value(customer_id) as customer_id, any_value(occurred_us) as occurred_us,
@@ -105,7 +112,7 @@ records as (
 select customer_id, occurred_us, touchpoint_id,
     case when t.has_revenue then revenue end as revenue
 from records left join touchpoints as t using (touchpoint_id)
-"""
+""".replace("RULE_APPLIES(c.occurred_us)", _rule_applies("c.occurred_us"))
 
 
 def _seed_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -147,24 +154,23 @@ def _survey_select(con: duckdb.DuckDBPyConnection, path: Path) -> str:
 
 # The touchpoint each response rates, by the survey rules (RecordedDate taken as it is written,
 # without converting the survey's time zone: the hand-written script's simplification).
-_RATED = """
-select arg_min(r.touchpoint_id, (r.priority, r.rule_id)) as touchpoint_id, any_value(s.nps) as nps
-from responses as s
-join rules as r
-    on r.source_system = 'survey'
-    and (r.valid_from is null or s.recorded >= r.valid_from::timestamp)
-    and (r.valid_to is null or s.recorded < r.valid_to::timestamp)
-    and case r.field when 'embedded.touchpoint' then s.embedded_touchpoint
-        when 'survey_name' then s.survey_name end is not null
-    and case r.match_type
-        when 'equals' then case r.field when 'embedded.touchpoint' then s.embedded_touchpoint
-            else s.survey_name end = r.pattern
-        when 'prefix' then starts_with(case r.field when 'embedded.touchpoint'
-            then s.embedded_touchpoint else s.survey_name end, r.pattern)
-        else regexp_matches(case r.field when 'embedded.touchpoint' then s.embedded_touchpoint
-            else s.survey_name end, r.pattern) end
-group by s.response_id
+_RATED = (
+    """
+with candidates as (
+    select response_id, epoch_us(recorded) as recorded_us, nps,
+        'embedded.touchpoint' as field, embedded_touchpoint as value
+    from responses where embedded_touchpoint is not null
+    union all
+    select response_id, epoch_us(recorded), nps, 'survey_name', survey_name from responses
+)
+select arg_min(r.touchpoint_id, (r.priority, r.rule_id)) as touchpoint_id, any_value(c.nps) as nps
+from candidates as c
+join rules as r on r.source_system = 'survey' and """
+    + _rule_applies("c.recorded_us")
+    + """
+group by c.response_id
 """
+)
 
 
 def plain_duckdb_journey_metrics(

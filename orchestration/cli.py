@@ -29,8 +29,8 @@ from orchestration.resources import (
     WarehouseNotWritableError,
     check_writable,
     connect_duckdb,
-    published_path_for,
     report_path_for,
+    warehouse_paths,
 )
 
 # Exit codes (README "Exit codes"): what a scheduler can tell apart.
@@ -86,8 +86,7 @@ class _DbtNodeLineFilter(io.TextIOBase):
 
 
 def _configure_environment(args: argparse.Namespace) -> tuple[Path, Path, Path]:
-    warehouse = Path(args.warehouse).resolve()
-    published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
+    warehouse, published = warehouse_paths(args.warehouse, args.published)
     os.environ["CJM_WAREHOUSE"] = str(warehouse)
     os.environ["CJM_PUBLISHED"] = str(published)
     landing = Path(args.landing).resolve()  # defaults to CJM_LANDING, then seeds/
@@ -641,8 +640,7 @@ def command_benchmark(args: argparse.Namespace) -> int:
 
 
 def command_status(args: argparse.Namespace) -> int:
-    warehouse = Path(args.warehouse).resolve()
-    published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
+    warehouse, published = warehouse_paths(args.warehouse, args.published)
     if not warehouse.exists():
         print(f"no warehouse at {warehouse}; run `cjm run` first", file=sys.stderr)
         return EXIT_USAGE
@@ -700,8 +698,7 @@ def command_status(args: argparse.Namespace) -> int:
 
 def command_report(args: argparse.Namespace) -> int:
     """Write the journey map page from the published marts and print its path."""
-    warehouse = Path(args.warehouse).resolve()
-    published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
+    warehouse, published = warehouse_paths(args.warehouse, args.published)
     output = (
         Path(args.output).resolve()
         if args.output
@@ -737,8 +734,7 @@ def command_report(args: argparse.Namespace) -> int:
 
 def command_metrics(args: argparse.Namespace) -> int:
     """MetricFlow's `mf` in the dbt project, on the published marts (read-only) by default."""
-    warehouse = Path(args.warehouse).resolve()
-    published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
+    warehouse, published = warehouse_paths(args.warehouse, args.published)
     target = warehouse if args.working else published
     if not target.is_file():
         print(f"error: no {'warehouse' if args.working else 'published marts'} at {target}; "

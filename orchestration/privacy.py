@@ -57,7 +57,7 @@ from orchestration.resources import (
     WarehouseLockedError,
     connect_duckdb,
     dbt_project_dir,
-    published_path_for,
+    warehouse_paths,
 )
 
 ERASURES = qualified("ops", "erasures")
@@ -420,8 +420,7 @@ def add_forget_command(
 
 
 def command_forget(args: argparse.Namespace) -> int:
-    warehouse = Path(args.warehouse).resolve()
-    published = Path(args.published).resolve() if args.published else published_path_for(warehouse)
+    warehouse, published = warehouse_paths(args.warehouse, args.published)
     if not warehouse.exists():
         print(f"error: no warehouse at {warehouse}; nothing to erase.", file=sys.stderr)
         return EXIT_USAGE

@@ -160,6 +160,13 @@ def published_path_for(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}_marts{warehouse.suffix or '.duckdb'}")
 
 
+def warehouse_paths(warehouse: str, published: str | None) -> tuple[Path, Path]:
+    """The working warehouse and its published copy as absolute paths, from the command's
+    --warehouse and --published (default: ``published_path_for`` the warehouse)."""
+    working = Path(warehouse).resolve()
+    return working, Path(published).resolve() if published else published_path_for(working)
+
+
 REPORT_FILE_NAME = "journey_map.html"
 
 
