@@ -6,9 +6,9 @@ touchpoint_occurrences as (
 
 ),
 
-phases as (
+phases_versioned as (
 
-    select * from {{ ref('dim_phases') }}
+    select * from {{ ref('int_phases_versioned') }}
 
 ),
 
@@ -86,24 +86,45 @@ numbered as (
 
 ),
 
+-- The phase as the map had it when the visit began: its order and next phase then.
+numbered_in_map as (
+
+    select
+        numbered.*,
+        phases_versioned.phase_order,
+        phases_versioned.phase_valid_from,
+        phases_versioned.next_phase_id
+    from numbered
+    left join phases_versioned
+        on
+            numbered.phase_id = phases_versioned.phase_id
+            and {{ is_valid_at(
+                'phases_versioned.map_valid_from',
+                'phases_versioned.map_valid_to',
+                'numbered.entered_at',
+            ) }}
+
+),
+
 -- "Reached the next phase": entered it after entering this one (a later visit).
 next_entries as (
 
     select
-        numbered.customer_id,
-        numbered.journey_id,
-        numbered.visit_sequence,
+        numbered_in_map.customer_id,
+        numbered_in_map.journey_id,
+        numbered_in_map.visit_sequence,
         min(next_visits.entered_at) as next_phase_entered_at
-    from numbered
-    inner join phases
-        on numbered.phase_id = phases.phase_id
+    from numbered_in_map
     inner join numbered as next_visits
         on
-            numbered.customer_id = next_visits.customer_id
-            and numbered.journey_id = next_visits.journey_id
-            and phases.next_phase_id = next_visits.phase_id
-            and numbered.visit_sequence < next_visits.visit_sequence
-    group by numbered.customer_id, numbered.journey_id, numbered.visit_sequence
+            numbered_in_map.customer_id = next_visits.customer_id
+            and numbered_in_map.journey_id = next_visits.journey_id
+            and numbered_in_map.next_phase_id = next_visits.phase_id
+            and numbered_in_map.visit_sequence < next_visits.visit_sequence
+    group by
+        numbered_in_map.customer_id,
+        numbered_in_map.journey_id,
+        numbered_in_map.visit_sequence
 
 ),
 
@@ -111,32 +132,34 @@ final as (
 
     select
         {{ generate_surrogate_key([
-            'numbered.customer_id', 'numbered.journey_id', 'numbered.visit_sequence'
+            'numbered_in_map.customer_id',
+            'numbered_in_map.journey_id',
+            'numbered_in_map.visit_sequence',
         ]) }} as journey_phase_visit_id,
-        numbered.customer_id,
-        numbered.journey_id,
-        numbered.phase_id,
-        phases.phase_order,
-        numbered.visit_number,
-        numbered.visit_sequence,
-        numbered.previous_phase_id,
-        numbered.entered_at,
-        numbered.exited_at,
-        numbered.touchpoints_in_visit,
-        phases.next_phase_id,
+        numbered_in_map.customer_id,
+        numbered_in_map.journey_id,
+        numbered_in_map.phase_id,
+        numbered_in_map.phase_order,
+        numbered_in_map.phase_valid_from,
+        numbered_in_map.visit_number,
+        numbered_in_map.visit_sequence,
+        numbered_in_map.previous_phase_id,
+        numbered_in_map.entered_at,
+        numbered_in_map.exited_at,
+        numbered_in_map.touchpoints_in_visit,
+        numbered_in_map.next_phase_id,
         next_entries.next_phase_entered_at,
-        numbered.visit_number > 1 as is_re_entry,
+        numbered_in_map.visit_number > 1 as is_re_entry,
         next_entries.next_phase_entered_at is not null as has_reached_next_phase,
-        {{ hours_between('numbered.entered_at', 'next_entries.next_phase_entered_at') }}
-            as hours_to_next_phase
-    from numbered
-    inner join phases
-        on numbered.phase_id = phases.phase_id
+        {{ hours_between(
+            'numbered_in_map.entered_at', 'next_entries.next_phase_entered_at'
+        ) }} as hours_to_next_phase
+    from numbered_in_map
     left join next_entries
         on
-            numbered.customer_id = next_entries.customer_id
-            and numbered.journey_id = next_entries.journey_id
-            and numbered.visit_sequence = next_entries.visit_sequence
+            numbered_in_map.customer_id = next_entries.customer_id
+            and numbered_in_map.journey_id = next_entries.journey_id
+            and numbered_in_map.visit_sequence = next_entries.visit_sequence
 
 )
 

@@ -30,6 +30,7 @@ final as (
         phase_visits.journey_id,
         phase_visits.phase_id,
         phase_visits.phase_order,
+        phase_visits.phase_valid_from,
         phase_visits.entered_at,
         phase_totals.exited_at,
         phase_visits.next_phase_id,
