@@ -406,7 +406,9 @@ log_odds as (
     select
         customer_id,
         as_of_date,
-        sum(contribution) as feature_log_odds
+        -- summed exactly: a sum of doubles depends on the order rows arrive in, and a run must
+        -- give the same scores as any other run on the same data
+        cast(sum(cast(contribution as decimal(38, 12))) as double) as feature_log_odds
     from contributions
     group by customer_id, as_of_date
 
