@@ -479,18 +479,30 @@ def _prepare_file(
     return _Pending(path, source_file, sha, size, head, reader, history, now)
 
 
-# At most this many bytes on disk in one batch read (gzipped GA4 days are ~10x larger read).
-BATCH_MAX_BYTES = 256 << 20
+# A batch's lines are held as temp tables while it is applied: at most about this many bytes
+# of text per batch (a gzipped file counted at GZIP_EXPANSION times its size; GA4 NDJSON
+# compresses about 10:1), so that a batch stays a small share of memory at any scale.
+BATCH_MAX_BYTES = 512 << 20
+GZIP_EXPANSION = 8
+
+
+def _text_bytes(item: _Pending) -> int:
+    """Estimated bytes of text the file holds once decompressed."""
+    return item.size * (GZIP_EXPANSION if _is_gz(item) else 1)
+
+
+def _is_gz(item: _Pending) -> bool:
+    try:
+        return is_gzip(item.path)
+    except OSError:
+        return False
 
 
 def _batch_key(item: _Pending) -> tuple[str, bool] | None:
     """Files with the same key may be read together: same batch reader, same compression."""
     if not isinstance(item.reader, BatchReader):
         return None
-    try:
-        return (item.reader.name, is_gzip(item.path))
-    except OSError:
-        return None
+    return (item.reader.name, _is_gz(item))
 
 
 def _batches(pending: list[_Pending]) -> list[list[_Pending]]:
@@ -506,7 +518,7 @@ def _batches(pending: list[_Pending]) -> list[list[_Pending]]:
                 key is not None
                 and key == _batch_key(current[0])
                 and len(current) < limit
-                and sum(i.size for i in current) + item.size <= BATCH_MAX_BYTES
+                and sum(_text_bytes(i) for i in current) + _text_bytes(item) <= BATCH_MAX_BYTES
             )
             if not fits:
                 batches.append(current)
