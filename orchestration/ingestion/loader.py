@@ -5,7 +5,9 @@ when it replaces an earlier copy of the same path, the removal of that copy. A f
 leaves the warehouse as it was, apart from a 'failed' ledger row saying why.
 
 Files whose reader can read several files at once (``BatchReader``: GA4 NDJSON days) are read
-in batches, in one parallel DuckDB scan per batch, before each is applied on its own as above.
+in batches, in one parallel DuckDB scan per batch, and a batch is applied in one transaction
+(each file still gets its own ledger row). When any file of the batch fails or is held, that
+transaction is undone and the batch's files are applied one by one as above.
 """
 
 from __future__ import annotations
