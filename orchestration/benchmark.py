@@ -7,6 +7,14 @@ pipeline's guarantees (no ledger, quarantine, quality checks, tests, contracts o
 so the ratio says what those cost. Both run as child processes; peak memory is the maximum
 resident set of the child and everything it started (dbt included), from ``wait4``.
 
+The time per step of ``cjm run`` comes from structured records, not from its output: the Dagster
+run's step statistics in the benchmark's own instance (start-up = first step's start minus the
+moment the child was started; ingest = the ``raw__*`` and inventory steps; checks = the raw
+tables' asset-check steps; publish = ``bi__published_marts``) and dbt's ``run_results.json`` of
+that run (dbt models: the wall time during which at least one model or seed ran; dbt tests:
+the time during which only tests ran; the rest of the ``dbt_build`` step is dbt's own start-up
+and Dagster's handling of its events).
+
 The baseline also serves the generator's tests as a second, independent implementation of the
 contract's rules (see ``tests/unit/test_generate.py``).
 """
@@ -16,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -260,10 +269,13 @@ class Measurement:
     wall_seconds: float
     peak_rss_mb: float
     exit_code: int
+    started_at: float = 0.0  # time.time() when the child was started
+    steps: dict[str, float] | None = None  # seconds per step (cjm runs only)
 
 
 def measure(label: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
     """Run a command as a child; wall time and the peak RSS of its whole process tree."""
+    started_at = time.time()
     started = time.monotonic()
     process = subprocess.Popen(
         command, env={**os.environ, **(env or {})},
@@ -275,30 +287,131 @@ def measure(label: str, command: list[str], env: dict[str, str] | None = None) -
     if process.returncode != 0:
         print(process.stderr.read().decode(errors="replace")[-3000:], file=sys.stderr)
     process.stderr.close()
-    return Measurement(label, wall, usage.ru_maxrss / 1024, process.returncode)
+    return Measurement(label, wall, usage.ru_maxrss / 1024, process.returncode, started_at)
 
 
 def _data_size_mb(landing: Path) -> float:
     return sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 2**20
 
 
+STEP_ORDER = ("start-up", "ingest", "checks", "dbt models", "dbt tests", "dbt other", "publish",
+              "other steps")  # fmt: skip
+
+
+# raw__<table>_gx_<table>, _deliveries_<table>, _fresh_<table>: the raw tables' asset checks
+_CHECK_STEP = re.compile(r"^raw__(\w+)_(gx|deliveries|fresh)_\1$")
+
+
+def _step_group(step_key: str) -> str:
+    if step_key == "bi__published_marts":
+        return "publish"
+    if _CHECK_STEP.match(step_key):
+        return "checks"
+    if step_key.startswith("raw__") or step_key == "ops__landing_inventory":
+        return "ingest"
+    return "other steps"
+
+
+def _busy_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Wall time covered by at least one of the intervals."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+def dbt_seconds(run_results: Path) -> dict[str, float]:
+    """Wall seconds of the dbt step during which a model (or seed) ran, and during which only
+    tests ran (dbt runs them side by side on its threads), from run_results.json."""
+    from datetime import datetime
+
+    intervals: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for result in json.loads(run_results.read_text())["results"]:
+        timing = [t for t in result.get("timing", []) if t.get("started_at")]
+        if not timing:
+            continue
+        start = min(datetime.fromisoformat(t["started_at"].rstrip("Z")) for t in timing)
+        stop = max(datetime.fromisoformat(t["completed_at"].rstrip("Z")) for t in timing)
+        is_test = result["unique_id"].startswith("test.")
+        intervals[is_test].append((start.timestamp(), stop.timestamp()))
+    models = _busy_seconds(intervals[False])
+    either = _busy_seconds(intervals[False] + intervals[True])
+    return {"dbt models": models, "dbt tests": either - models}
+
+
+def step_seconds(home: Path, started_at: float, dbt_target: Path) -> dict[str, float]:
+    """Seconds per step group of the newest Dagster run in the instance at ``home``."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs(limit=1)
+        if not runs:
+            return {}
+        stats = [s for s in instance.get_run_step_stats(runs[0].run_id) if s.start_time]
+        run_id = runs[0].run_id
+    seconds = dict.fromkeys(STEP_ORDER, 0.0)
+    if stats:
+        seconds["start-up"] = min(s.start_time for s in stats) - started_at
+    for stat in stats:
+        took = (stat.end_time or stat.start_time) - stat.start_time
+        if stat.step_key == "dbt_build":
+            results = sorted(dbt_target.glob(f"dbt_build-{run_id[:7]}-*/run_results.json"))
+            dbt = dbt_seconds(results[-1]) if results else {}
+            seconds.update(dbt)
+            seconds["dbt other"] = took - sum(dbt.values())
+        else:
+            seconds[_step_group(stat.step_key)] += took
+    return seconds
+
+
+def rows_loaded(warehouse: Path) -> int:
+    """Rows read from the landing folder by the run (the ledger's rows_read)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return int(con.execute(
+            "select coalesce(sum(rows_read), 0) from ops.load_ledger"
+        ).fetchall()[0][0])  # fmt: skip
+
+
+def measure_cjm_run(
+    label: str, landing: Path, warehouse: Path, home: Path, extra: list[str] | None = None
+) -> Measurement:
+    """``cjm run`` on ``landing`` as a child, with its time per step."""
+    cjm = str(Path(sys.executable).with_name("cjm"))
+    run = measure(
+        label,
+        [cjm, "run", "--landing", str(landing), "--warehouse", str(warehouse), *(extra or [])],
+        env={"DAGSTER_HOME": str(home)},
+    )
+    from orchestration.resources import dbt_project_dir
+
+    run.steps = step_seconds(home, run.started_at, dbt_project_dir() / "target")
+    return run
+
+
 def run_benchmark(landing: Path, workdir: Path) -> list[Measurement]:
+    """The plain-SQL baseline, then a full ``cjm run`` on the same files.
+
+    Hook for a one-day incremental run (issue 9 item 8, once the models are incremental):
+    copy the landing folder, run ``measure_cjm_run`` on it, add one more day of exports to the
+    copy and call ``measure_cjm_run`` again on the same warehouse and Dagster home; append that
+    Measurement. ``print_report`` prints every measurement after the first two and its ratio
+    to the full run.
+    """
     python = sys.executable
-    cjm = str(Path(python).with_name("cjm"))
     warehouse = workdir / "bench.duckdb"
     home = workdir / "dagster_home"
     home.mkdir(exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    pipeline = measure(
-        "cjm run (Dagster + GX + dbt, publish)",
-        [cjm, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-        env={"DAGSTER_HOME": str(home)},
-    )
     baseline = measure(
         "plain DuckDB SQL, same metrics",
         [python, "-m", "orchestration.benchmark", "--baseline", str(landing),
          "--out", str(workdir / "baseline.json")],
     )  # fmt: skip
+    pipeline = measure_cjm_run("cjm run, full (Dagster, checks, dbt, publish)", landing,
+                               warehouse, home)  # fmt: skip
     return [pipeline, baseline]
 
 
@@ -333,18 +446,35 @@ def compare_results(warehouse: Path, baseline_json: Path) -> list[str]:
     return problems
 
 
-def print_report(landing: Path, measurements: list[Measurement]) -> None:
-    pipeline, baseline = measurements
-    print(f"\nbenchmark on {landing} ({_data_size_mb(landing):.1f} MB of exports,"
+def print_report(landing: Path, measurements: list[Measurement], rows: int = 0) -> None:
+    """Wall time, peak RSS, rows per second and the ratios; then the time per step.
+
+    ``measurements``: the full run, the baseline, then any further runs (incremental ones),
+    whose ratio is given against the full run. ``rows``: rows read from the landing folder.
+    """
+    pipeline, baseline, *more = measurements
+    print(f"\nbenchmark on {landing} ({_data_size_mb(landing):.1f} MB of exports, {rows:,} rows,"
           f" {os.cpu_count()} cores)")  # fmt: skip
-    print(f"  {'':38}  {'wall s':>8}  {'peak MB':>8}  exit")
-    for m in measurements:
-        print(f"  {m.label:38}  {m.wall_seconds:8.1f}  {m.peak_rss_mb:8.0f}  {m.exit_code}")
+    print(f"  {'':46}  {'wall s':>8}  {'peak MB':>8}  {'rows/s':>9}  exit")
+    for m in [baseline, pipeline, *more]:
+        rate = f"{rows / m.wall_seconds:9,.0f}" if rows and m.wall_seconds else f"{'':9}"
+        print(f"  {m.label:46}  {m.wall_seconds:8.1f}  {m.peak_rss_mb:8.0f}  {rate}  "
+              f"{m.exit_code}")  # fmt: skip
     print(
-        f"  {'ratio pipeline / plain DuckDB':38}  "
+        f"  {'ratio full run / plain DuckDB':46}  "
         f"{pipeline.wall_seconds / baseline.wall_seconds:7.1f}x  "
         f"{pipeline.peak_rss_mb / baseline.peak_rss_mb:7.1f}x"
     )
+    for m in more:
+        print(f"  {'ratio ' + m.label + ' / full run':46}  "
+              f"{m.wall_seconds / pipeline.wall_seconds:7.2f}x")  # fmt: skip
+    for m in [pipeline, *more]:
+        if not m.steps:
+            continue
+        print(f"  time per step of {m.label} (s):")
+        for name in STEP_ORDER:
+            if name in m.steps:
+                print(f"    {name:20} {m.steps[name]:8.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:

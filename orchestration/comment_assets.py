@@ -8,7 +8,6 @@ model and themes seed are scored, so a run without new comments loads no model.
 
 import dagster as dg
 
-from orchestration.comments.store import score_new_comments
 from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource
 
@@ -37,6 +36,9 @@ ENRICH_TABLES = {
 )
 def survey_comment_scores(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Score the comments of raw.survey_responses that have no scores yet (see README)."""
+    # Imported here: the scorer needs numpy, which loading the code location does not.
+    from orchestration.comments.store import score_new_comments
+
     with warehouse.connect() as con:
         report = score_new_comments(con)
     context.log.info(report.summary())

@@ -3,6 +3,11 @@
 Every file is loaded in one transaction: its raw rows, its quarantine rows, its ledger row and,
 when it replaces an earlier copy of the same path, the removal of that copy. A file that fails
 leaves the warehouse as it was, apart from a 'failed' ledger row saying why.
+
+Files whose reader can read several files at once (``BatchReader``: GA4 NDJSON days) are read
+in batches, in one parallel DuckDB scan per batch, and a batch is applied in one transaction
+(each file still gets its own ledger row). When any file of the batch fails or is held, that
+transaction is undone and the batch's files are applied one by one as above.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +37,15 @@ from .ledger import (
     rows_for_table,
 )
 from .pii import delete_pii_for_loads, separate_pii, write_pii
-from .readers import FormatError, ReadContext, Reader, ReadResult, RefusedFormat, TempScope
+from .readers import (
+    BatchReader,
+    FormatError,
+    ReadContext,
+    Reader,
+    ReadResult,
+    RefusedFormat,
+    TempScope,
+)
 from .report import (
     FAILED,
     HELD,
@@ -50,7 +64,7 @@ from .report import (
 from .schema import qualified, quote_ident, sql_literal
 from .settings import IngestSettings
 from .specs import IGNORE_FILE, RAW_TABLES, SourceSpec, unclaimed_files
-from .textfile import describe_content, file_digest, read_head
+from .textfile import describe_content, file_digest, is_gzip, read_head
 
 
 def ingest_raw_table(
@@ -178,8 +192,15 @@ def _ingest_files(
                 ),
             )
         )
+    pending: list[_Pending] = []
     for path in chosen:
-        report.files.append(_ingest_file(con, landing, spec, path, settings))
+        step = _prepare_file(con, landing, spec, path)
+        if isinstance(step, FileResult):
+            report.files.append(step)
+        else:
+            pending.append(step)
+    for batch in _batches(pending):
+        report.files.extend(_read_and_apply_batch(con, spec, batch, settings))
 
 
 def _relative(path: Path, landing: Path) -> str:
@@ -420,13 +441,25 @@ def _hold_message(
     )
 
 
-def _ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    landing: Path,
-    spec: SourceSpec,
-    path: Path,
-    settings: IngestSettings,
-) -> FileResult:
+@dataclass
+class _Pending:
+    """A file that has to be read: new or changed bytes, recognised by ``reader``."""
+
+    path: Path
+    source_file: str
+    sha: str
+    size: int
+    head: bytes
+    reader: Reader
+    history: list[LedgerRow]
+    now: datetime
+
+
+def _prepare_file(
+    con: duckdb.DuckDBPyConnection, landing: Path, spec: SourceSpec, path: Path
+) -> FileResult | _Pending:
+    """The file's result when nothing is to be read (unchanged, unreadable, unrecognised),
+    otherwise what reading it needs."""
     source_file = _relative(path, landing)
     history = rows_for_key(con, spec.raw_table, _path_key(source_file))
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -445,7 +478,140 @@ def _ingest_file(
         message = _unrecognised_message(spec, source_file, head)
         outcome = FileResult(source_file, UNRECOGNISED, message=message, file_sha256=sha)
         return _record_unapplied(con, spec.raw_table, outcome, size, history, now)
+    return _Pending(path, source_file, sha, size, head, reader, history, now)
 
+
+# A batch's lines are held as temp tables while it is applied: at most about this many bytes
+# of text per batch (a gzipped file counted at GZIP_EXPANSION times its size; GA4 NDJSON
+# compresses about 10:1), so that a batch stays a small share of memory at any scale.
+BATCH_MAX_BYTES = 512 << 20
+GZIP_EXPANSION = 8
+
+
+def _text_bytes(item: _Pending) -> int:
+    """Estimated bytes of text the file holds once decompressed."""
+    return item.size * (GZIP_EXPANSION if _is_gz(item) else 1)
+
+
+def _is_gz(item: _Pending) -> bool:
+    try:
+        return is_gzip(item.path)
+    except OSError:
+        return False
+
+
+def _batch_key(item: _Pending) -> tuple[str, bool] | None:
+    """Files with the same key may be read together: same batch reader, same compression."""
+    if not isinstance(item.reader, BatchReader):
+        return None
+    return (item.reader.name, _is_gz(item))
+
+
+def _batches(pending: list[_Pending]) -> list[list[_Pending]]:
+    """Consecutive files that one ``read_batch`` can read, within the reader's file count and
+    ``BATCH_MAX_BYTES``; every other file is a batch of its own."""
+    batches: list[list[_Pending]] = []
+    current: list[_Pending] = []
+    for item in pending:
+        key = _batch_key(item)
+        if current:
+            limit = getattr(current[0].reader, "batch_max_files", 1)
+            fits = (
+                key is not None
+                and key == _batch_key(current[0])
+                and len(current) < limit
+                and sum(_text_bytes(i) for i in current) + _text_bytes(item) <= BATCH_MAX_BYTES
+            )
+            if not fits:
+                batches.append(current)
+                current = []
+        current.append(item)
+        if key is None:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _read_and_apply_batch(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, batch: list[_Pending],
+    settings: IngestSettings,
+) -> list[FileResult]:  # fmt: skip
+    """Read the batch in one scan when its reader can, then apply its files in one transaction.
+
+    One transaction for several files writes their rows as whole row groups straight into the
+    database file instead of through the write-ahead log (DuckDB does so from ~120,000 rows on),
+    which halves the writing of a GA4 day. When anything in it fails or is held, it is rolled
+    back and each file is applied on its own, so that a bad file fails alone with its message
+    (and when the batch read itself fails, each file is also read alone).
+    """
+    reader = batch[0].reader
+    scope = TempScope(con)
+    restore_order = _force_insertion_order(con)
+    prefetched = None
+    try:
+        if len(batch) > 1 and isinstance(reader, BatchReader):
+            try:
+                prefetched = reader.read_batch(con, [item.path for item in batch], scope)
+            except duckdb.Error:
+                scope.drop_all()
+                prefetched = None
+        if prefetched is not None:
+            applied = _apply_in_one_transaction(con, spec, batch, settings, prefetched)
+            if applied is not None:
+                return applied
+        return [_read_and_apply(con, spec, item, settings, prefetched) for item in batch]
+    finally:
+        scope.drop_all()
+        restore_order()
+
+
+def _apply_in_one_transaction(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    batch: list[_Pending],
+    settings: IngestSettings,
+    prefetched: object,
+) -> list[FileResult] | None:
+    """Apply every file of the batch in one transaction; None (rolled back) when any of them
+    fails or is held."""
+    results = []
+    scopes: list[TempScope] = []  # dropped after the transaction (a rollback would undo drops)
+    con.begin()
+    try:
+        for item in batch:
+            scope = TempScope(con)
+            scopes.append(scope)
+            context = ReadContext(
+                item.source_file, spec.raw_table, settings, item.head, scope, prefetched
+            )
+            result = item.reader.read(con, item.path, context)
+            result, personal = separate_pii(con, spec.raw_table, result, scope)
+            results.append(
+                _apply(con, spec, item.path, item.source_file, item.sha, item.size, item.reader,
+                       result, item.history, item.now, settings, personal,
+                       shared_transaction=True)
+            )  # fmt: skip
+        con.commit()
+    except Exception:
+        _rollback(con)
+        return None
+    finally:
+        for scope in scopes:
+            scope.drop_all()
+    return results
+
+
+def _read_and_apply(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    item: _Pending,
+    settings: IngestSettings,
+    prefetched: object | None = None,
+) -> FileResult:
+    source_file, sha, size, reader = item.source_file, item.sha, item.size, item.reader
+    history, now = item.history, item.now
     scope = TempScope(con)
     restore_order = _force_insertion_order(con)
     result: ReadResult | None = None
@@ -453,12 +619,11 @@ def _ingest_file(
         # Reading only creates temp objects; it runs outside the transaction because DuckDB
         # numbers the rows of a table created inside a transaction from a large offset, and the
         # row numbers of the file are derived from rowid.
-        result = reader.read(
-            con, path, ReadContext(source_file, spec.raw_table, settings, head, scope)
-        )
+        context = ReadContext(source_file, spec.raw_table, settings, item.head, scope, prefetched)
+        result = reader.read(con, item.path, context)
         result, personal = separate_pii(con, spec.raw_table, result, scope)
         return _apply(
-            con, spec, path, source_file, sha, size, reader, result, history, now, settings,
+            con, spec, item.path, source_file, sha, size, reader, result, history, now, settings,
             personal,
         )  # fmt: skip
     except _Held as held:
@@ -515,13 +680,16 @@ def _apply(
     now: datetime,
     settings: IngestSettings,
     personal: str | None = None,
+    shared_transaction: bool = False,
 ) -> FileResult:
     """One transaction: replace the earlier copy, insert rows and quarantine, write the ledger.
 
     Raises ``_Held`` (after rolling back) when the new copy would remove too many rows.
+    ``shared_transaction``: the caller has begun the transaction and commits or rolls back.
     """
     load_id = _new_load_id(now)
-    con.begin()
+    if not shared_transaction:
+        con.begin()
     try:
         added = _prepare_columns(con, spec, result.columns)
         replaced = [r for r in history if r.status == LOADED]
@@ -568,9 +736,11 @@ def _apply(
             notes="\n".join(result.notes) or None,
             loaded_at=now,
         )
-        con.commit()
+        if not shared_transaction:
+            con.commit()
     except Exception:
-        _rollback(con)
+        if not shared_transaction:
+            _rollback(con)
         raise
     return FileResult(
         source_file,

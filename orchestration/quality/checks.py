@@ -4,6 +4,11 @@ A failed check stops every asset downstream of its raw table in the same run (db
 publish step), so the published marts stay as they were. The failing rows are written to
 ``ops.quarantine`` with the reason and the check name, replacing what the same check wrote on
 an earlier run, so the quarantine always shows the current state of each check.
+
+With the DuckDB engine (the default) a check reads only the loads that have not passed it yet
+(``orchestration.quality.scope``): this run's files and the ones that failed before. Loads that
+passed have no quarantine rows of the check, so replacing the check's rows with this result
+still leaves the current state of the whole table.
 """
 
 from pathlib import Path
@@ -13,6 +18,8 @@ import duckdb
 
 from orchestration.quality.gx_suites import SuiteResult, checks_engine, run_suite
 from orchestration.quality.results_page import record_result, write_page
+from orchestration.quality.scope import loads_to_check, record_passes, suite_fingerprint
+from orchestration.quality.sql_engine import run_suite_in_duckdb
 from orchestration.resources import EXPECTATIONS_DIR, WarehouseResource
 
 WHAT_TO_DO = (
@@ -89,16 +96,24 @@ def build_gx_check(raw_table: str) -> dg.AssetChecksDefinition:
         ),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        engine = checks_engine()
         with warehouse.connect() as con:
-            result = run_suite(con, raw_table, EXPECTATIONS_DIR)
+            if engine == "duckdb":
+                fingerprint = suite_fingerprint(raw_table, EXPECTATIONS_DIR)
+                load_ids = loads_to_check(con, raw_table, check_name_for(raw_table), fingerprint)
+                result = run_suite_in_duckdb(con, raw_table, EXPECTATIONS_DIR, load_ids)
+            else:  # GX on pandas reads the whole table
+                result = run_suite(con, raw_table, EXPECTATIONS_DIR, engine)
             quarantined = quarantine_failures(con, result)
+            if engine == "duckdb":
+                record_passes(con, check_name_for(raw_table), fingerprint, load_ids, result)
             record_result(con, context.run.run_id, result)
             page = write_page(con, Path(warehouse.path), context.run.run_id)
         metadata = {
             "validation_results": dg.MetadataValue.path(str(page)),
             "suite": result.suite_name,
             "rows_checked": result.rows_checked,
-            "engine": checks_engine(),
+            "engine": engine,
             "expectations": result.expectations,
             "expectations_failed": len(result.failures),
             "rows_quarantined": quarantined,

@@ -20,6 +20,12 @@ raw text, or the strictly parsed value with a sentinel for unreadable text):
 - ``expect_column_values_to_be_in_set``: rows whose non-NULL value is not in ``value_set``.
 
 Only the failing rows leave the database.
+
+``load_ids`` limits the check to the rows of those loads (the files of this run, see
+``orchestration.quality.scope``): one scan of their rows evaluates every expectation and counts
+them; uniqueness compares their values with the whole table in one more scan of that one column
+(a value shared with an earlier load flags the rows of both), so the same rows fail as when the
+whole table is checked.
 """
 
 from __future__ import annotations
@@ -62,14 +68,21 @@ def _literal(value: Any, parse: str | None) -> str:  # noqa: ANN401
     return f"cast({value!r} as double)"
 
 
-def _unexpected_sql(expectation: dict[str, Any], parse: str | None) -> str:
-    """SQL over the CTE ``v`` (one column per suite column): is this row unexpected?"""
+def _unexpected_sql(
+    expectation: dict[str, Any], parse: str | None, duplicates: dict[str, str] | None = None
+) -> str:
+    """SQL over the CTE ``v`` (one column per suite column): is this row unexpected?
+
+    ``duplicates``: column -> CTE holding the values (``d``) found more than once in the whole
+    table; without it uniqueness is judged within ``v``."""
     kind = expectation["type"]
     kwargs = expectation.get("kwargs", {})
     value = "v." + _quote(kwargs["column"])
     if kind == "expect_column_values_to_not_be_null":
         return f"{value} is null"
     if kind == "expect_column_values_to_be_unique":
+        if duplicates is not None:
+            return f"{value} in (select d from {duplicates[kwargs['column']]})"
         return f"{value} is not null and count(*) over (partition by {value}) > 1"
     if kind == "expect_column_values_to_be_between":
         low = _literal(kwargs["min_value"], parse)
@@ -81,10 +94,40 @@ def _unexpected_sql(expectation: dict[str, Any], parse: str | None) -> str:
     raise ValueError(f"{kind}: the DuckDB engine does not evaluate this expectation type")
 
 
+def _duplicate_ctes(
+    evaluated: list[tuple[int, dict[str, Any]]],
+    parse: dict[str, str],
+    separator: str | None,
+    table: str,
+    scope: str,
+) -> dict[str, str]:
+    """column -> SQL of a CTE: the values of the rows in ``scope`` that occur more than once
+    in the whole table (one scan of that column, restricted to the scope's values)."""
+    ctes = {}
+    for n, column in enumerate(
+        sorted({e["kwargs"]["column"] for _, e in evaluated if e["type"].endswith("_unique")})
+    ):
+        value = value_sql(column, parse.get(column), separator)
+        ctes[column] = (
+            f"_dup{n}",
+            f"""_dup{n} as (
+                select {value} as d from {table}
+                where {value} in (select {value} from {table} where {scope})
+                group by all having count(*) > 1
+            )""",
+        )
+    return ctes  # type: ignore[return-value]
+
+
 def run_suite_in_duckdb(
-    con: duckdb.DuckDBPyConnection, raw_table: str, expectations_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    expectations_dir: Path,
+    load_ids: list[str] | None = None,
 ) -> SuiteResult:
-    """Validate ``raw.<raw_table>`` against its suite in DuckDB; describe every failed row."""
+    """Validate ``raw.<raw_table>`` against its suite in DuckDB; describe every failed row.
+
+    ``load_ids``: check only the rows of these loads (None: the whole table)."""
     suite_json = load_suite_json(raw_table, expectations_dir)
     parse: dict[str, str] = suite_json.get("meta", {}).get("parse", {})
     expectations = [
@@ -107,6 +150,13 @@ def run_suite_in_duckdb(
         if e["type"] != "expect_column_to_exist" and e["kwargs"]["column"] in present
     ]
     flagged: dict[int, list[dict[str, Any]]] = {i: [] for i, _ in evaluated}
+    scoped = load_ids is not None and "_load_id" in present
+    scope = (
+        "_load_id in (" + ", ".join("'" + i.replace("'", "''") + "'" for i in load_ids) + ")"
+        if scoped and load_ids
+        else ("false" if scoped else "true")
+    )
+    rows_checked = None
     if evaluated:
         columns = sorted({e["kwargs"]["column"] for _, e in evaluated})
         lineage = [c for c in LINEAGE_COLUMNS if c in present]
@@ -114,17 +164,32 @@ def run_suite_in_duckdb(
             [f"{value_sql(c, parse.get(c), separator)} as {_quote(c)}" for c in columns]
             + [_quote(c) for c in lineage]
         )
+        ctes = _duplicate_ctes(evaluated, parse, separator, table, scope) if scoped else {}
+        duplicates = {c: name for c, (name, _) in ctes.items()} if scoped else None
         flags = ", ".join(
-            f"coalesce({_unexpected_sql(e, parse.get(e['kwargs']['column']))}, false) as _e{i}"
+            f"coalesce({_unexpected_sql(e, parse.get(e['kwargs']['column']), duplicates)}, "
+            f"false) as _e{i}"
             for i, e in evaluated
         )
         lineage_select = ", ".join(f"v.{_quote(c)}" for c in lineage) or "null, null"
         any_flag = " or ".join(f"_e{i}" for i, _ in evaluated)
-        rows = con.execute(
-            f"""with v as (select {values} from {table}),
-            flagged as (select {lineage_select}, {flags} from v)
-            select * from flagged where {any_flag} order by all"""
-        ).fetchall()
+        where = f"where {scope}"
+        if ctes:  # rows of earlier loads that share a value with this run's rows fail too
+            where += "".join(
+                f" or {value_sql(c, parse.get(c), separator)} in (select d from {name})"
+                for c, (name, _) in ctes.items()
+            )
+        extra = "".join(f"{cte}, " for _, cte in ctes.values())
+        # One pass: the flagged rows and the number of rows checked come from the same scan.
+        flagged_rows, rows_checked = con.execute(
+            f"""with {extra}v as (select {values}, {scope} as _in_scope from {table} {where}),
+            flagged as (select {lineage_select}, {flags}, _in_scope from v)
+            select
+                list(f order by f) filter (where {any_flag}),
+                count(*) filter (where _in_scope)
+            from flagged as f"""
+        ).fetchall()[0]
+        rows = [tuple(r.values())[:-1] for r in flagged_rows or []]  # without _in_scope
         for row in rows:
             source_file, source_row, marks = row[0], row[1], row[2:]
             for (i, _), unexpected in zip(evaluated, marks, strict=True):
@@ -159,7 +224,8 @@ def run_suite_in_duckdb(
             )
         )
     _attach_original_values(con, raw_table, failures, parse)
-    rows_checked = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    if rows_checked is None:
+        rows_checked = con.execute(f"select count(*) from {table} where {scope}").fetchall()[0][0]
     return SuiteResult(
         suite_name=suite_json["name"],
         raw_table=raw_table,

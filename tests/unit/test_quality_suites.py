@@ -11,7 +11,7 @@ from orchestration.ingestion import ensure_ops_tables
 from orchestration.quality.checks import check_name_for, quarantine_failures
 from orchestration.quality.gx_suites import run_suite
 from orchestration.resources import EXPECTATIONS_DIR
-from tests.conftest import assert_engines_agree
+from tests.conftest import assert_engines_agree, signature
 
 SURVEY_ROWS = [
     # response_id, nps, recorded_at_local, row
@@ -122,3 +122,52 @@ def test_duckdb_and_gx_engines_agree_on_every_failure(con):
     assert {f.reason for f in missing.failures} == {
         "column recorded_at_local is missing from the export"
     }
+
+
+def _as_two_loads(con) -> None:  # noqa: ANN001
+    """Rows 4-6 from load L1 (survey/s.csv), rows 7-8 as load L2 (survey/t.csv), in the ledger."""
+    con.execute("alter table raw.survey_responses add column _load_id varchar")
+    con.execute(
+        "update raw.survey_responses set _load_id = if(_source_row <= 6, 'L1', 'L2'),"
+        " _source_file = if(_source_row <= 6, 'survey/s.csv', 'survey/t.csv')"
+    )
+    for load_id, source_file in (("L1", "survey/s.csv"), ("L2", "survey/t.csv")):
+        con.execute(
+            "insert into ops.load_ledger (load_id, raw_table, source_file, status)"
+            " values (?, 'survey_responses', ?, 'loaded')",
+            [load_id, source_file],
+        )
+
+
+def test_a_check_of_some_loads_fails_the_same_rows_as_a_check_of_the_table(con):
+    """Checked load by load, the same rows fail as when the whole table is checked (a
+    duplicate id across two loads flags the rows of both); a load that passed is not read
+    again, one that failed is, until the suite changes."""
+    from orchestration.quality.scope import loads_to_check, record_passes, suite_fingerprint
+    from orchestration.quality.sql_engine import run_suite_in_duckdb
+
+    _as_two_loads(con)
+    con.execute("update raw.survey_responses set nps_score = '8' where _source_row = 5")
+    whole = run_suite(con, "survey_responses", EXPECTATIONS_DIR, engine="duckdb")
+    both = run_suite_in_duckdb(con, "survey_responses", EXPECTATIONS_DIR, ["L1", "L2"])
+    assert signature(both) == signature(whole)
+    assert both.rows_checked == whole.rows_checked == 5
+    only_new = run_suite_in_duckdb(con, "survey_responses", EXPECTATIONS_DIR, ["L2"])
+    duplicate = next(f for f in only_new.failures if f.expectation.endswith("_unique"))
+    # R_3 in row 6 (L1) and row 7 (L2): both fail, though only L2 was checked
+    assert {r["source_row"] for r in duplicate.rows} >= {6, 7}
+    assert only_new.rows_checked == 2
+
+    name, sha = "gx_survey_responses", suite_fingerprint("survey_responses", EXPECTATIONS_DIR)
+    fixed = "'2026-09-01 12:00:00'"
+    con.execute(f"update raw.survey_responses set recorded_at_local = {fixed}, started_at_local"
+                f" = {fixed}, ended_at_local = {fixed}, response_id = 'R_' || (_source_row * 10)"
+                " where _load_id = 'L2'")  # fmt: skip
+    assert loads_to_check(con, "survey_responses", name, sha) == ["L1", "L2"]
+    result = run_suite_in_duckdb(con, "survey_responses", EXPECTATIONS_DIR, ["L1", "L2"])
+    assert {r["source_file"] for f in result.failures for r in f.rows} == {"survey/s.csv"}
+    assert record_passes(con, name, sha, ["L1", "L2"], result) == 1
+    assert loads_to_check(con, "survey_responses", name, sha) == ["L1"]  # L1 still fails
+    assert loads_to_check(con, "survey_responses", name, "another suite") == ["L1", "L2"]
+    nothing = run_suite_in_duckdb(con, "survey_responses", EXPECTATIONS_DIR, [])
+    assert nothing.passed and nothing.rows_checked == 0

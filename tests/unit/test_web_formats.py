@@ -518,3 +518,95 @@ def test_ga4_line_just_over_64_mb_loads(con, tmp_path):
     assert con.execute(
         "SELECT _source_row, len(items), length(items[-1].item_name) FROM raw.web_events ORDER BY 1"
     ).fetchall() == [(1, None, None), (2, count, 200_000), (3, None, None)]
+
+
+# --- GA4 NDJSON days read in one batch ---------------------------------------------------------
+
+
+def _ga4_line(n: int, user: str = "u1") -> str:
+    return (
+        f'{{"event_date": "20231215", "event_timestamp": "17026491598{n:05d}", '
+        f'"event_name": "page_view", "user_pseudo_id": "{user}"}}'
+    )
+
+
+def _ga4_days() -> dict[str, bytes]:
+    """Four days with bad lines in different places: a cut-off line, a missing user id, an
+    empty line, bytes that are not UTF-8 (a line DuckDB itself rejects; after the first MiB,
+    which detection reads) and a CRLF ending."""
+    day1 = "\n".join(_ga4_line(i) for i in range(5)) + "\n"
+    day2 = "\n".join([_ga4_line(10), '{"event_name": "cut', _ga4_line(11), "", _ga4_line(12)])
+    first = "\n".join(_ga4_line(20 + i % 7) for i in range(12_000)) + "\n"
+    day3 = (
+        first.encode()
+        + b'{"event_name": "\xff\xfe"}\n'
+        + (_ga4_line(21) + "\r\n" + _ga4_line(22, user="") + "\n").encode()
+    )
+    day4 = "\n".join(_ga4_line(30 + i) for i in range(3))
+    return {
+        "web/events_20231215.json.gz": gzip.compress(day1.encode()),
+        "web/events_20231216.json.gz": gzip.compress(day2.encode()),
+        "web/events_20231217.json.gz": gzip.compress(day3),
+        "web/events_20231218.json.gz": gzip.compress(day4.encode()),
+    }
+
+
+def _loaded(con: duckdb.DuckDBPyConnection, files: dict[str, bytes]) -> dict[str, tuple]:
+    return {
+        name: (raw_rows(con, name), quarantined(con, name))
+        for name in sorted(files)
+    }  # fmt: skip
+
+
+def test_ga4_days_read_in_one_batch_load_as_read_one_by_one(tmp_path, monkeypatch):
+    """A batch read (one scan over several days) gives every file the same raw rows, line
+    numbers and quarantine as reading each day alone."""
+    from orchestration.ingestion.readers.ga4 import Ga4NdjsonReader
+
+    files = _ga4_days()
+    landing = make_landing(tmp_path, files)
+    batched = duckdb.connect(str(tmp_path / "batched.duckdb"))
+    report = ingest_raw_table(batched, landing, "web_events")
+    assert {f.status for f in report.files} == {"loaded"}
+    monkeypatch.setattr(Ga4NdjsonReader, "batch_max_files", 1)
+    alone = duckdb.connect(str(tmp_path / "alone.duckdb"))
+    ingest_raw_table(alone, landing, "web_events")
+    got, expected = _loaded(batched, files), _loaded(alone, files)
+    assert got == expected
+    day2_rows, day2_bad = got["web/events_20231216.json.gz"]
+    assert [r[0] for r in day2_rows] == [1, 3, 5] and [q[0] for q in day2_bad] == [2]
+    day3_rows, day3_bad = got["web/events_20231217.json.gz"]
+    assert [r[0] for r in day3_rows[-2:]] == [12_000, 12_002]
+    assert [q[0] for q in day3_bad] == [12_001, 12_003]
+    assert "UTF-8" in day3_bad[0][2] and day3_bad[1][1] == "user_pseudo_id"
+    batched.close()
+    alone.close()
+
+
+def test_a_damaged_day_in_a_batch_fails_alone(con, tmp_path):
+    """A cut-off gzip day among others: that day fails with its own message, the others load."""
+    files = _ga4_days()
+    files["web/events_20231216.json.gz"] = files["web/events_20231216.json.gz"][:-12]
+    report = ingest_raw_table(con, make_landing(tmp_path, files), "web_events")
+    status = {f.source_file: f.status for f in report.files}
+    assert status.pop("web/events_20231216.json.gz") == "failed"
+    assert set(status.values()) == {"loaded"}
+    failed = next(f for f in report.files if f.status == "failed")
+    assert "gzip" in failed.message and "events_20231216" in failed.message
+
+
+def test_a_held_day_in_a_batch_is_held_alone(con, tmp_path):
+    """Days applied in one transaction: when one of them is held (a shorter copy of a loaded
+    day), the transaction is undone and the days are applied one by one, so only it is held."""
+    files = _ga4_days()
+    landing = make_landing(tmp_path, files)
+    ingest_raw_table(con, landing, "web_events")
+    longer = "\n".join(_ga4_line(i) for i in range(7)) + "\n"
+    (landing / "web/events_20231215.json.gz").write_bytes(gzip.compress(longer.encode()))
+    (landing / "web/events_20231216.json.gz").write_bytes(gzip.compress(_ga4_line(10).encode()))
+    report = ingest_raw_table(con, landing, "web_events")
+    status = {f.source_file: f.status for f in report.files if f.status != "skipped_duplicate"}
+    assert status == {"web/events_20231215.json.gz": "loaded",
+                      "web/events_20231216.json.gz": "held"}  # fmt: skip
+    assert len(raw_rows(con, "web/events_20231215.json.gz")) == 7
+    assert len(raw_rows(con, "web/events_20231216.json.gz")) == 3  # the earlier copy stays

@@ -1,6 +1,14 @@
 """Export format readers. Adding a format = one reader class + its tests + one line in specs."""
 
-from .base import FormatError, ReadContext, Reader, ReadResult, RefusedFormat, TempScope
+from .base import (
+    BatchReader,
+    FormatError,
+    ReadContext,
+    Reader,
+    ReadResult,
+    RefusedFormat,
+    TempScope,
+)
 from .follow_ups import FollowUpOutcomesCsvReader
 from .ga4 import Ga4NdjsonReader, Ga4ParquetReader
 from .hubspot import HubSpotCsvReader
@@ -14,6 +22,7 @@ from .snowplow import SnowplowTsvReader
 from .surveymonkey import SurveyMonkeyCsvReader
 
 __all__ = [
+    "BatchReader",
     "FollowUpOutcomesCsvReader",
     "FormatError",
     "Ga4NdjsonReader",

@@ -59,6 +59,9 @@ class ReadContext:
     settings: IngestSettings
     head: bytes  # first bytes of the content (decompressed for gzip)
     scope: TempScope
+    # What the reader's ``read_batch`` read for several files at once (this one among them),
+    # or None: then ``read`` reads the file itself.
+    prefetched: object | None = None
 
 
 @dataclass
@@ -75,6 +78,22 @@ class ReadResult:
     quarantine: str
     rows_read: int
     notes: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class BatchReader(Protocol):
+    """A reader that can read several files of its format in one scan (optional).
+
+    ``read_batch`` returns an object that ``read`` finds in ``ReadContext.prefetched``; the
+    loader still applies every file on its own. It raises when any file cannot be read, and
+    the loader then reads the files one by one.
+    """
+
+    batch_max_files: int
+
+    def read_batch(
+        self, con: duckdb.DuckDBPyConnection, paths: list[Path], scope: TempScope
+    ) -> object: ...
 
 
 @runtime_checkable

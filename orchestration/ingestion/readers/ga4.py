@@ -1,6 +1,7 @@
 """Google Analytics 4 BigQuery export (``events_YYYYMMDD``) as newline-delimited JSON or Parquet.
 
-NDJSON (``events_YYYYMMDD.json[.gz]``): lines are read as text (``lines.read_lines``), so each
+NDJSON (``events_YYYYMMDD.json[.gz]``): lines are read as text (``lines.read_lines``; several
+days at once in one parallel scan with ``read_batch`` / ``lines.read_lines_batch``), so each
 keeps its line number, and lines of tens of MB (a large ``items`` array) load. ``from_json`` with
 the explicit GA4 event type turns a line into the raw columns: missing keys and explicit nulls
 both become NULL, and INT64 values load as the same text whether written as strings or numbers.
@@ -38,8 +39,8 @@ from ..schema import (
     sql_type,
 )
 from ..textfile import decode_head, head_is_complete
-from .base import FormatError, ReadContext, ReadResult
-from .lines import read_lines
+from .base import FormatError, ReadContext, ReadResult, TempScope
+from .lines import BatchLines, read_lines, read_lines_batch
 
 REQUIRED_FIELDS = ("event_name", "event_timestamp", "user_pseudo_id")
 _AGAIN = "Export the day's events again from BigQuery, then deliver the file again."
@@ -106,28 +107,44 @@ class Ga4NdjsonReader:
         "(events_YYYYMMDD.json, optionally gzipped)"
     )
 
+    # Days read in one scan: enough to keep both cores busy on gzipped days (one thread per
+    # file), few enough that the batch's lines stay a small share of memory.
+    batch_max_files = 8
+
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_ga4(head)
 
-    def read(self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ReadContext) -> ReadResult:
-        scope = ctx.scope
-        # Whether a line becomes a raw row: valid JSON with the required fields present and not
-        # empty. json_extract_string parses with the same flags as json_valid and fails exactly
-        # on the lines json_valid rejects, so try() makes one parse decide both.
+    @staticmethod
+    def _complete_sql() -> str:
+        """Whether a line becomes a raw row: valid JSON with the required fields present and
+        not empty. json_extract_string parses with the same flags as json_valid and fails
+        exactly on the lines json_valid rejects, so try() makes one parse decide both."""
         paths = "[" + ", ".join(f"'$.{f}'" for f in REQUIRED_FIELDS) + "]"
-        complete = (
+        return (
             f"coalesce(list_bool_and(list_transform(try(json_extract_string(line, {paths})), "
             "lambda v: v IS NOT NULL AND v <> '')), false) AS complete"
         )
-        lines = read_lines(
-            con,
-            path,
-            scope,
-            source_file=ctx.source_file,
-            computed=complete,
-            what="one JSON text",
-            again=_AGAIN,
-        )
+
+    def read_batch(
+        self, con: duckdb.DuckDBPyConnection, paths: list[Path], scope: TempScope
+    ) -> BatchLines:
+        """The lines of several days (all plain or all gzipped) in one parallel scan."""
+        return read_lines_batch(con, paths, scope, computed=self._complete_sql())
+
+    def read(self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ReadContext) -> ReadResult:
+        scope = ctx.scope
+        if isinstance(ctx.prefetched, BatchLines):
+            lines = ctx.prefetched.lines_of(con, path, scope, what="one JSON text", again=_AGAIN)
+        else:
+            lines = read_lines(
+                con,
+                path,
+                scope,
+                source_file=ctx.source_file,
+                computed=self._complete_sql(),
+                what="one JSON text",
+                again=_AGAIN,
+            )
         numbered = lines.numbered
 
         # from_json runs once per loaded line, when the loader inserts these rows.

@@ -6,6 +6,12 @@ TSV holds), so a line keeps its text and its number; ``max_line_size`` is raised
 DuckDB's 2 MB default because a GA4 event with a large ``items`` array can be tens of MB on
 one line (tested with a line just over 64 MB). A line longer than ``MAX_LINE_BYTES`` is
 rejected by DuckDB and quarantined with its number.
+
+``read_lines_batch`` reads several files in one ``read_csv`` over the list of files: DuckDB
+reads the files in parallel (one thread per file; a gzipped file cannot be split) and keeps
+file order and line order, so each file's lines are a contiguous run of the table's rowids and
+a line's number is its offset in that run. ``BatchLines.lines_of`` then gives each file the
+same ``Lines`` as ``read_lines`` would, without reading the file again.
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ def read_lines(
     # new_line '\r\n' with strict_mode off ends a line at LF or CRLF; empty lines come back as
     # NULL rows, so row k of the table is line k+1 unless DuckDB rejected a line.
     try:
-        _read(con, lines, path, compression, extra, rejects_raw, scan)
+        _read(con, lines, sql_literal(str(path)), compression, extra, rejects_raw, scan)
     except duckdb.IOException as exc:
         if compression != "gzip" or "gzip" not in str(exc).lower():
             raise
@@ -81,9 +87,28 @@ def read_lines(
             "probably cut off while it was copied or downloaded. Nothing was loaded; deliver "
             "the complete file again."
         ) from exc
+    rejects = scope.table("lines_rejects")
+    _word_rejects(con, rejects, f"SELECT * FROM {quote_ident(rejects_raw)}", what, again)
+    skipped = [
+        int(r[0]) for r in con.execute(f"SELECT source_row FROM {quote_ident(rejects)}").fetchall()
+    ]
+    numbered = number_rows(con, scope, lines, skipped)
+    non_empty, empty = con.execute(
+        f"""SELECT
+            count(*) FILTER (WHERE line IS NOT NULL AND line <> ''),
+            count(*) FILTER (WHERE line IS NULL OR line = '')
+        FROM {quote_ident(lines)}"""
+    ).fetchall()[0]
+    return Lines(numbered, rejects, int(non_empty), int(empty), len(skipped))
+
+
+def _word_rejects(
+    con: duckdb.DuckDBPyConnection, rejects: str, raw_sql: str, what: str, again: str
+) -> None:
+    """CREATE ``rejects`` (source_row, column_name, reason, record) from DuckDB's rejects rows
+    of one file (``raw_sql``), one row per rejected line."""
     again_sql = again.replace("'", "''")
     limit_mb = MAX_LINE_BYTES >> 20
-    rejects = scope.table("lines_rejects")
     con.execute(
         f"""CREATE TEMP TABLE {quote_ident(rejects)} AS
         SELECT
@@ -101,37 +126,32 @@ def read_lines(
             left(regexp_replace(csv_line, '^\\r?\\n', ''), 100000) AS record
         FROM (
             SELECT *, row_number() OVER (PARTITION BY line ORDER BY byte_position) AS rn
-            FROM {quote_ident(rejects_raw)}
+            FROM ({raw_sql})
         )
         WHERE rn = 1"""
     ).fetchall()
-    skipped = [
-        int(r[0]) for r in con.execute(f"SELECT source_row FROM {quote_ident(rejects)}").fetchall()
-    ]
-    numbered = number_rows(con, scope, lines, skipped)
-    non_empty, empty = con.execute(
-        f"""SELECT
-            count(*) FILTER (WHERE line IS NOT NULL AND line <> ''),
-            count(*) FILTER (WHERE line IS NULL OR line = '')
-        FROM {quote_ident(lines)}"""
-    ).fetchall()[0]
-    return Lines(numbered, rejects, int(non_empty), int(empty), len(skipped))
 
 
 def _read(
     con: duckdb.DuckDBPyConnection,
     lines: str,
-    path: Path,
+    files_sql: str,
     compression: str,
     extra: str,
     rejects_raw: str,
     scan: str,
+    *,
+    select: str = "line",
 ) -> None:
-    """CREATE the lines table from the file (one VARCHAR per line, DuckDB's rejects kept)."""
+    """CREATE the lines table from the file(s) (one VARCHAR per line, DuckDB's rejects kept).
+
+    ``files_sql``: a path literal or a list of them; ``select``: the columns kept besides
+    ``extra`` (``filename`` is there to select when several files are read)."""
+    many = ", filename = true" if files_sql.startswith("[") else ""
     con.execute(
         f"""CREATE TEMP TABLE {quote_ident(lines)} AS
-        SELECT line{extra} FROM read_csv(
-            {sql_literal(str(path))},
+        SELECT {select}{extra} FROM read_csv(
+            {files_sql},
             columns = {{'line': 'VARCHAR'}},
             header = false,
             auto_detect = false,
@@ -144,6 +164,116 @@ def _read(
             compression = {sql_literal(compression)},
             store_rejects = true,
             rejects_table = {sql_literal(rejects_raw)},
-            rejects_scan = {sql_literal(scan)}
+            rejects_scan = {sql_literal(scan)}{many}
         )"""
     ).fetchall()
+
+
+@dataclass
+class BatchLines:
+    """The lines of several files read in one scan (``read_lines_batch``).
+
+    ``table``: ``file_index`` (position in ``paths``), ``line`` and the computed columns, in
+    file order then line order. ``counts``: file_index -> (non-empty, empty) lines.
+    """
+
+    paths: list[Path]
+    table: str
+    rejects_raw: str
+    scan: str
+    counts: dict[int, tuple[int, int]]
+
+    def lines_of(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        scope: TempScope,
+        *,
+        what: str,
+        again: str,
+    ) -> Lines:
+        """One file's ``Lines`` (temp objects in ``scope``), numbered as ``read_lines`` does."""
+        index = self.paths.index(path)
+        rejects = scope.table("lines_rejects")
+        raw_sql = f"""SELECT r.* FROM {quote_ident(self.rejects_raw)} AS r
+            JOIN {quote_ident(self.scan)} AS s USING (scan_id, file_id)
+            WHERE s.file_path = {sql_literal(str(path))}"""
+        _word_rejects(con, rejects, raw_sql, what, again)
+        skipped = [
+            int(r[0])
+            for r in con.execute(f"SELECT source_row FROM {quote_ident(rejects)}").fetchall()
+        ]
+        numbered = _number_run(con, scope, self.table, index, skipped)
+        non_empty, empty = self.counts.get(index, (0, 0))
+        return Lines(numbered, rejects, non_empty, empty, len(skipped))
+
+
+def read_lines_batch(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    scope: TempScope,
+    *,
+    computed: str = "",
+) -> BatchLines:
+    """Read the lines of ``paths`` (all plain or all gzipped) in one parallel scan.
+
+    Raises DuckDB's error when any file cannot be read; the caller then reads the files one by
+    one, so that the message names the file at fault.
+    """
+    table = scope.table("batch_lines")
+    rejects_raw = scope.table("batch_rejects_raw")
+    scan = scope.table("batch_rejects_scan")
+    compression = "gzip" if is_gzip(paths[0]) else "none"
+    names = "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
+    extra = f", {computed}" if computed else ""
+    _read(con, table, names, compression, extra, rejects_raw, scan,
+          select=f"list_position({names}, filename) - 1 AS file_index, line")  # fmt: skip
+    counts = {
+        int(i): (int(non_empty), int(empty))
+        for i, non_empty, empty in con.execute(
+            f"""SELECT file_index,
+                count(*) FILTER (WHERE line IS NOT NULL AND line <> ''),
+                count(*) FILTER (WHERE line IS NULL OR line = '')
+            FROM {quote_ident(table)} GROUP BY file_index"""
+        ).fetchall()
+    }
+    return BatchLines(list(paths), table, rejects_raw, scan, counts)
+
+
+def _number_run(
+    con: duckdb.DuckDBPyConnection, scope: TempScope, table: str, index: int, skipped: list[int]
+) -> str:
+    """A temp view of file ``index``'s rows of ``table`` with ``_source_row`` (1-based line
+    number): its k-th row (by rowid) is the k-th number that is not in ``skipped``."""
+    view = scope.view("numbered")
+    good, low, high = con.execute(
+        f"SELECT count(*), min(rowid), max(rowid) FROM {quote_ident(table)} WHERE file_index = ?",
+        [index],
+    ).fetchall()[0]
+    if good and high - low != good - 1:
+        raise RuntimeError(
+            f"the lines of file {index} in {table} are not contiguous ({low}..{high} for "
+            f"{good} rows); line numbers need the file's lines in file order"
+        )
+    rows = f"""SELECT rowid - {int(low or 0)} AS k, * EXCLUDE (file_index)
+        FROM {quote_ident(table)} WHERE file_index = {index}"""
+    if not skipped:
+        con.execute(
+            f"CREATE TEMP VIEW {quote_ident(view)} AS SELECT k + 1 AS _source_row, * "
+            f"EXCLUDE (k) FROM ({rows})"
+        ).fetchall()
+        return view
+    numbers = scope.table("record_numbers")
+    con.execute(
+        f"""CREATE TEMP TABLE {quote_ident(numbers)} AS
+        SELECT row_number() OVER (ORDER BY n) - 1 AS k, n
+        FROM range(1, {int(good) + len(skipped) + 1}) AS t(n)
+        ANTI JOIN (SELECT unnest(CAST(? AS BIGINT[])) AS n) AS s USING (n)""",
+        [skipped],
+    ).fetchall()
+    con.execute(
+        f"""CREATE TEMP VIEW {quote_ident(view)} AS
+        SELECT m.n AS _source_row, c.* EXCLUDE (k)
+        FROM ({rows}) AS c JOIN {quote_ident(numbers)} AS m USING (k)"""
+    ).fetchall()
+    return view
