@@ -61,20 +61,42 @@ source_to_build as (
 
 -- GA4 exports can hold the same line twice: identical content (all export columns; the
 -- lineage columns differ between copies by nature) is one event, and it keeps the lineage of
--- its first loaded copy (min of the struct orders by _loaded_at, then file, then row).
+-- its first loaded copy (min of the struct orders by _loaded_at, then file, then row). The
+-- copies are told apart by a fingerprint of the content, so only the fingerprint and the
+-- lineage are held while grouping, not every column.
+fingerprinted as (
+
+    select
+        {{ row_fingerprint(ga4_columns) }} as event_id,
+        _loaded_at,
+        _source_file,
+        _source_row,
+        _load_id
+    from source_to_build
+
+),
+
+first_copies as (
+
+    select
+        event_id,
+        min({{ named_struct(['_loaded_at', '_source_file', '_source_row', '_load_id']) }})
+            as first_copy
+    from fingerprinted
+    group by event_id
+
+),
+
 deduplicated as (
 
     select
-        {{ ga4_columns | join(',\n        ') }},
-        _partition_date,
-        _partition_signature,
-        min({{ named_struct(['_loaded_at', '_source_file', '_source_row', '_load_id']) }})
-            as first_copy
+        first_copies.event_id,
+        source_to_build.*
     from source_to_build
-    group by
-        {{ ga4_columns | join(',\n        ') }},
-        _partition_date,
-        _partition_signature
+    inner join first_copies
+        on
+            source_to_build._load_id = first_copies.first_copy._load_id
+            and source_to_build._source_row = first_copies.first_copy._source_row
 
 ),
 
@@ -82,7 +104,7 @@ renamed as (
 
     select
         ----------  ids
-        {{ row_fingerprint(ga4_columns) }} as event_id,
+        event_id,
         user_pseudo_id,
         user_id,
         {{ salesforce_id_15('user_id') }} as user_id_15,
@@ -136,10 +158,10 @@ renamed as (
         {{ epoch_microseconds_to_timestamp('event_timestamp') }} as event_at,
 
         ----------  lineage (of the first loaded copy)
-        first_copy._load_id,
-        first_copy._source_file,
-        first_copy._source_row,
-        first_copy._loaded_at,
+        _load_id,
+        _source_file,
+        _source_row,
+        _loaded_at,
 
         ----------  incremental partition
         _partition_date,
