@@ -76,7 +76,7 @@ fingerprinted as (
 
 ),
 
-first_copies as (
+copies_ranked as (
 
     select
         event_id,
@@ -87,16 +87,26 @@ first_copies as (
 
 ),
 
+first_copies as (
+
+    select
+        event_id,
+        first_copy._load_id as first_load_id,
+        first_copy._source_row as first_source_row
+    from copies_ranked
+
+),
+
 deduplicated as (
 
     select
-        first_copies.event_id,
-        source_to_build.*
+        source_to_build.*,
+        first_copies.event_id
     from source_to_build
     inner join first_copies
         on
-            source_to_build._load_id = first_copies.first_copy._load_id
-            and source_to_build._source_row = first_copies.first_copy._source_row
+            source_to_build._load_id = first_copies.first_load_id
+            and source_to_build._source_row = first_copies.first_source_row
 
 ),
 
