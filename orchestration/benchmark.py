@@ -391,15 +391,17 @@ def measure_cjm_run(
     return run
 
 
-def run_benchmark(landing: Path, workdir: Path) -> list[Measurement]:
-    """The plain-SQL baseline, then a full ``cjm run`` on the same files.
+@dataclass
+class BenchmarkResult:
+    measurements: list[Measurement]  # the full run, the baseline, the incremental run
+    rows: int  # rows the full run read from the landing folder
+    problems: list[str]  # where the full run's marts and the baseline disagree
 
-    Hook for a one-day incremental run (issue 9 item 8, once the models are incremental):
-    copy the landing folder, run ``measure_cjm_run`` on it, add one more day of exports to the
-    copy and call ``measure_cjm_run`` again on the same warehouse and Dagster home; append that
-    Measurement. ``print_report`` prints every measurement after the first two and its ratio
-    to the full run.
-    """
+
+def run_benchmark(landing: Path, workdir: Path) -> BenchmarkResult:
+    """The plain-SQL baseline, a full ``cjm run`` on the same files (its marts compared with
+    the baseline's figures), then a one-day incremental run: the same warehouse after one more
+    day of GA4 exports (``next_day``)."""
     python = sys.executable
     warehouse = workdir / "bench.duckdb"
     home = workdir / "dagster_home"
@@ -412,7 +414,55 @@ def run_benchmark(landing: Path, workdir: Path) -> list[Measurement]:
     )  # fmt: skip
     pipeline = measure_cjm_run("cjm run, full (Dagster, checks, dbt, publish)", landing,
                                warehouse, home)  # fmt: skip
-    return [pipeline, baseline]
+    measurements = [pipeline, baseline]
+    if pipeline.exit_code or baseline.exit_code:
+        return BenchmarkResult(measurements, 0, [])
+    rows = rows_loaded(warehouse)
+    problems = compare_results(warehouse, workdir / "baseline.json")
+    plus_one_day = next_day(landing, workdir / "landing_plus_one_day")
+    if plus_one_day is not None:
+        measurements.append(
+            measure_cjm_run("cjm run, one more day (incremental)", plus_one_day, warehouse, home)
+        )
+    return BenchmarkResult(measurements, rows, problems)
+
+
+def next_day(landing: Path, target: Path) -> Path | None:
+    """A landing folder with every file of ``landing`` (linked, not copied) and one more GA4
+    export day: the newest day's events again, one day later (event_date, timestamps and the
+    file name moved by a day), as the next nightly export would bring. None without GA4 files.
+    """
+    import gzip
+
+    days = sorted((landing / "web").glob("events_*.json*"))
+    if not days:
+        return None
+    newest = days[-1]
+    stamp = re.search(r"events_(\d{8})", newest.name)
+    if stamp is None:
+        return None
+    import datetime as dt
+
+    day = dt.datetime.strptime(stamp.group(1), "%Y%m%d") + dt.timedelta(days=1)
+    for path in landing.rglob("*"):
+        if path.is_file():
+            link = target / path.relative_to(landing)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path.resolve())
+    opener = gzip.open if newest.suffix == ".gz" else open
+    shift_us = 86_400 * 1_000_000
+    out = target / "web" / f"events_{day:%Y%m%d}.json.gz"
+    with opener(newest, "rt", encoding="utf-8") as lines, gzip.open(out, "wt") as moved:
+        for line in lines:
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            event["event_date"] = f"{day:%Y%m%d}"
+            for key in ("event_timestamp", "event_previous_timestamp"):
+                if event.get(key) not in (None, ""):
+                    event[key] = str(int(event[key]) + shift_us)
+            moved.write(json.dumps(event) + "\n")
+    return target
 
 
 def compare_results(warehouse: Path, baseline_json: Path) -> list[str]:
@@ -466,7 +516,7 @@ def print_report(landing: Path, measurements: list[Measurement], rows: int = 0) 
         f"{pipeline.peak_rss_mb / baseline.peak_rss_mb:7.1f}x"
     )
     for m in more:
-        print(f"  {'ratio ' + m.label + ' / full run':46}  "
+        print(f"  {'ratio ' + m.label.removeprefix('cjm run, ') + ' / full run':46}  "
               f"{m.wall_seconds / pipeline.wall_seconds:7.2f}x")  # fmt: skip
     for m in [pipeline, *more]:
         if not m.steps:

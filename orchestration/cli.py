@@ -604,7 +604,7 @@ def command_benchmark_churn(landing: Path) -> int:
 def command_benchmark(args: argparse.Namespace) -> int:
     import tempfile
 
-    from orchestration.benchmark import compare_results, print_report, rows_loaded, run_benchmark
+    from orchestration.benchmark import print_report, run_benchmark
 
     if args.comments:
         return command_benchmark_comments(Path(args.labelled))
@@ -625,13 +625,12 @@ def command_benchmark(args: argparse.Namespace) -> int:
                 f"generated {args.customers} customers x {args.days} days in "
                 f"{time.monotonic() - started:.1f} s (not part of the figures)"
             )
-        measurements = run_benchmark(landing, workdir)
-        warehouse = workdir / "bench.duckdb"
-        print_report(landing, measurements, rows_loaded(warehouse) if warehouse.exists() else 0)
-        if any(m.exit_code for m in measurements):
+        result = run_benchmark(landing, workdir)
+        print_report(landing, result.measurements, result.rows)
+        if any(m.exit_code for m in result.measurements):
             print("a measured command failed; figures are not comparable", file=sys.stderr)
             return EXIT_RUN_FAILED
-        problems = compare_results(workdir / "bench.duckdb", workdir / "baseline.json")
+        problems = result.problems
         print(
             "  results: "
             + (
