@@ -10,13 +10,12 @@
     pre_hook="{{ delete_vanished_partitions(ref('stg_web__events'), '_partition_date') }}",
 ) }}
 
+{#- stg_web__events is named in each CTE that reads it rather than through one import CTE:
+    DuckDB materializes a CTE that several others read, which would hold every event in
+    memory. -#}
+{%- set staged_events = ref('stg_web__events') %}
+
 with
-
-staged_events as (
-
-    select * from {{ ref('stg_web__events') }}
-
-),
 
 web_users as (
 
@@ -29,7 +28,7 @@ event_partitions as (
     select distinct
         _partition_date as partition_date,
         _partition_signature as partition_signature
-    from staged_events
+    from {{ staged_events }}
 
 ),
 {%- if is_incremental() %}
@@ -72,7 +71,7 @@ changed_partitions as (
 sessions_on_changed_partitions as (
 
     select distinct staged_events.session_id
-    from staged_events
+    from {{ staged_events }} as staged_events
     inner join changed_partitions
         on staged_events._partition_date = changed_partitions.partition_date
     where staged_events.session_id is not null
@@ -85,7 +84,7 @@ partitions_to_build as (
     from changed_partitions
     union
     select distinct staged_events._partition_date as partition_date
-    from staged_events
+    from {{ staged_events }} as staged_events
     inner join sessions_on_changed_partitions
         on staged_events.session_id = sessions_on_changed_partitions.session_id
 
@@ -94,7 +93,7 @@ partitions_to_build as (
 sessions_to_build as (
 
     select distinct staged_events.session_id
-    from staged_events
+    from {{ staged_events }} as staged_events
     inner join partitions_to_build
         on staged_events._partition_date = partitions_to_build.partition_date
     where staged_events.session_id is not null
@@ -106,7 +105,7 @@ sessions_to_build as (
 events_to_number as (
 
     select staged_events.*
-    from staged_events
+    from {{ staged_events }} as staged_events
     left join partitions_to_build
         on staged_events._partition_date = partitions_to_build.partition_date
     left join sessions_to_build

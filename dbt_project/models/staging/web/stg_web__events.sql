@@ -22,13 +22,12 @@
     'stream_id', 'platform', 'ecommerce', 'items',
 ] %}
 
+{#- The raw table is named in each CTE that reads it rather than through one import CTE:
+    DuckDB materializes a CTE that several others read, which would hold the whole raw table
+    (every GA4 column) in memory. -#}
+{%- set raw_events = source('web', 'web_events') %}
+
 with
-
-source as (
-
-    select * from {{ source('web', 'web_events') }}
-
-),
 
 -- The raw rows of each export day, as a signature: a day is built again when it changes.
 raw_partitions as (
@@ -36,7 +35,7 @@ raw_partitions as (
     select
         {{ ga4_partition_date('event_date') }} as partition_date,
         {{ partition_signature('_load_id') }} as partition_signature
-    from source
+    from {{ raw_events }}
     group by {{ ga4_partition_date('event_date') }}
 
 ),
@@ -44,18 +43,6 @@ raw_partitions as (
 partitions_to_build as (
 
     {{ partitions_to_build('raw_partitions') }}
-
-),
-
-source_to_build as (
-
-    select
-        source.*,
-        partitions_to_build.partition_date as _partition_date,
-        partitions_to_build.partition_signature as _partition_signature
-    from source
-    inner join partitions_to_build
-        on {{ ga4_partition_date('source.event_date') }} = partitions_to_build.partition_date
 
 ),
 
@@ -72,7 +59,10 @@ fingerprinted as (
         _source_file,
         _source_row,
         _load_id
-    from source_to_build
+    from {{ raw_events }}
+    where {{ ga4_partition_date('event_date') }} in (
+        select partitions_to_build.partition_date from partitions_to_build
+    )
 
 ),
 
@@ -100,13 +90,17 @@ first_copies as (
 deduplicated as (
 
     select
-        source_to_build.*,
-        first_copies.event_id
-    from source_to_build
+        raw_events.*,
+        first_copies.event_id,
+        partitions_to_build.partition_date as _partition_date,
+        partitions_to_build.partition_signature as _partition_signature
+    from {{ raw_events }} as raw_events
     inner join first_copies
         on
-            source_to_build._load_id = first_copies.first_load_id
-            and source_to_build._source_row = first_copies.first_source_row
+            raw_events._load_id = first_copies.first_load_id
+            and raw_events._source_row = first_copies.first_source_row
+    inner join partitions_to_build
+        on {{ ga4_partition_date('raw_events.event_date') }} = partitions_to_build.partition_date
 
 ),
 
