@@ -13,6 +13,7 @@ from orchestration.generate.clock import (
     DAY,
     HOUR,
     floor_second,
+    parse_salesforce_datetime,
     salesforce_date,
     salesforce_datetime,
 )
@@ -299,7 +300,8 @@ ACCOUNT_PLANTS: dict[str, float] = {
     "account_only_opportunity": 0.08,
     # per known person: an opportunity exported without OpportunityHistory rows
     "opportunity_without_history": 0.08,
-    # of those: with the person as ContactId (else no contact either)
+    # of those, for a person who has a deal: with the person as ContactId, created after that
+    # deal (so the person still enters the phases in order); else no contact either
     "without_history_with_contact": 0.5,
 }
 
@@ -348,10 +350,18 @@ class AccountPlanter:
         if rng.random() < ACCOUNT_PLANTS["account_only_opportunity"]:
             self._add_account_only(records, contact["AccountId"], account)
         if rng.random() < ACCOUNT_PLANTS["opportunity_without_history"]:
+            deals = [
+                parse_salesforce_datetime(row["CreatedDate"])
+                for row in records.opportunities
+                if row["Type"] == "New Business" and row["ContactId"] == contact["Id"]
+            ]
             with_contact = rng.random() < ACCOUNT_PLANTS["without_history_with_contact"]
-            self._add_without_history(
-                records, contact["AccountId"], contact["Id"] if with_contact else "", account
-            )
+            if with_contact and deals:
+                self._add_without_history(
+                    records, contact["AccountId"], contact["Id"], account, after=min(deals)
+                )
+            else:
+                self._add_without_history(records, contact["AccountId"], "", account)
         account.contact_ids.append(contact["Id"])
 
     def _add_roles(
@@ -407,13 +417,20 @@ class AccountPlanter:
         records.opportunity_history.extend(history)
 
     def _add_without_history(
-        self, records: PersonRecords, account_id: str, contact_id: str, account: _PlantedAccount
+        self,
+        records: PersonRecords,
+        account_id: str,
+        contact_id: str,
+        account: _PlantedAccount,
+        after: int | None = None,
     ) -> None:
         """An Opportunity row whose OpportunityHistory was never exported (say, migrated from
-        an older CRM): open in some stage, or closed on a later day (CloseDate at midnight)."""
+        an older CRM): open in some stage, or closed on a later day (CloseDate at midnight).
+        Created in the first half of what is left of the window after `after`."""
         rng = self.rng
-        span = self.window_end - self.window_start
-        created = floor_second(self.window_start + rng.randrange(span // 2))
+        start = self.window_start if after is None else max(self.window_start, after + HOUR)
+        span = max(2, self.window_end - start)
+        created = floor_second(start + rng.randrange(span // 2))
         amount = rng.randrange(10, 161) * 500.0
         ending = rng.choices((None, "Closed Won", "Closed Lost"), weights=(0.3, 0.45, 0.25))[0]
         closing = created - created % DAY + rng.randint(1, 20) * DAY
