@@ -190,6 +190,7 @@ class TruthBuilder:
         if account:
             self.account.add(account, PHASE_ORDER[TOUCHPOINT_PHASE[touchpoint]] - 1, at)
         if customer is None:
+            self.attribution.add_without_customer(touchpoint, at, revenue)
             return
         self.attribution.add(customer, touchpoint, at, revenue)
         key = (customer, touchpoint)
