@@ -48,11 +48,16 @@ join (select email, arg_min(id, (created, id)) as master from contacts group by 
 # valid when it occurred; the lowest priority wins, then the smallest rule_id.
 
 
+def _valid_at(alias: str, at_us: str) -> str:
+    """SQL: the seed version `alias` (valid_from / valid_to dates) is valid at ``at_us`` (µs)."""
+    return f"""({alias}.valid_from is null or {at_us} >= epoch_us({alias}.valid_from::timestamp))
+        and ({alias}.valid_to is null or {at_us} < epoch_us({alias}.valid_to::timestamp))"""
+
+
 def _rule_applies(at_us: str) -> str:
     """SQL: rule version `r` maps candidate `c` (field, value) occurring at ``at_us`` (µs)."""
     return f"""r.field = c.field
-        and (r.valid_from is null or {at_us} >= epoch_us(r.valid_from::timestamp))
-        and (r.valid_to is null or {at_us} < epoch_us(r.valid_to::timestamp))
+        and {_valid_at("r", at_us)}
         and case r.match_type
             when 'equals' then c.value = r.pattern
             when 'prefix' then starts_with(c.value, r.pattern)
@@ -126,10 +131,13 @@ records as (
         arg_min(touchpoint_id, (priority, rule_id)) as touchpoint_id
     from matched group by source_system, record_id
 )
-select customer_id, occurred_us, touchpoint_id,
-    case when t.has_revenue then revenue end as revenue
-from records left join touchpoints as t using (touchpoint_id)
-""".replace("RULE_APPLIES(c.occurred_us)", _rule_applies("c.occurred_us"))
+select records.customer_id, records.occurred_us, records.touchpoint_id, t.phase_id,
+    case when t.has_revenue then records.revenue end as revenue
+from records left join touchpoints as t on t.touchpoint_id = records.touchpoint_id
+    and TOUCHPOINT_VALID
+""".replace("RULE_APPLIES(c.occurred_us)", _rule_applies("c.occurred_us")).replace(
+    "TOUCHPOINT_VALID", _valid_at("t", "records.occurred_us")
+)
 
 
 def _seed_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -139,8 +147,14 @@ def _seed_tables(con: duckdb.DuckDBPyConnection) -> None:
     seeds = default_project_dir() / "seeds"
     types = {
         "rules": ("touchpoint_rules", "{'valid_from': 'DATE', 'valid_to': 'DATE'}"),
-        "touchpoints": ("touchpoints", "{'has_revenue': 'BOOLEAN'}"),
-        "phases": ("phases", "{'phase_order': 'INTEGER'}"),
+        "touchpoints": (
+            "touchpoints",
+            "{'has_revenue': 'BOOLEAN', 'valid_from': 'DATE', 'valid_to': 'DATE'}",
+        ),
+        "phases": (
+            "phases",
+            "{'phase_order': 'INTEGER', 'valid_from': 'DATE', 'valid_to': 'DATE'}",
+        ),
     }
     for table, (seed, columns) in types.items():
         con.execute(
@@ -235,11 +249,12 @@ def plain_duckdb_journey_metrics(
             f" - count(*) filter (where nps <= 6)) / count(*) from ({_RATED}) group by all"
         ).fetchall()
     }
-    funnel = con.execute("""
+    funnel = con.execute(f"""
         with phased as (
-            select customer_id, p.phase_order, occurred_us
-            from occurrences join touchpoints using (touchpoint_id)
-            join phases as p using (phase_id) where customer_id is not null
+            select o.customer_id, p.phase_order, o.occurred_us
+            from occurrences as o
+            join phases as p on p.phase_id = o.phase_id and {_valid_at("p", "o.occurred_us")}
+            where o.customer_id is not null
         ),
         entered as (
             select customer_id, phase_order, min(occurred_us) as entered_us
@@ -256,7 +271,9 @@ def plain_duckdb_journey_metrics(
             quantile_cont((next_us - entered_us) / 3600e6, 0.5),
             quantile_cont((next_us - entered_us) / 3600e6, 0.9)
         from next_entered group by all order by 1""").fetchall()
-    phase_names = dict(con.execute("select phase_order, phase_id from phases").fetchall())
+    phase_names = dict(
+        con.execute("select phase_order, phase_id from phases where valid_to is null").fetchall()
+    )
     return {
         "touchpoints": touchpoints,
         "revenue_total": con.execute("select sum(revenue) from occurrences").fetchall()[0][0],

@@ -32,6 +32,7 @@ from orchestration.resources import (
     report_path_for,
     warehouse_paths,
 )
+from orchestration.transform.incremental import FULL_REFRESH
 
 # Exit codes (README "Exit codes"): what a scheduler can tell apart.
 EXIT_OK = 0  # every file applied, every error-level check and test passed, marts published
@@ -374,6 +375,8 @@ def _run_holding_lock(
         code = accept_file(landing, warehouse, file)
         if code != EXIT_OK:
             return code
+    if args.full_refresh:
+        os.environ[FULL_REFRESH] = "true"
     _quiet_library_warnings()
     print(f"cjm run: landing   {landing}")
     print(f"         warehouse {warehouse}")
@@ -832,6 +835,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="apply this held file (path in the landing folder) although it has fewer rows "
         "than its earlier copy; may be given more than once (same as `cjm accept FILE`)",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models (web events and sessions) from all raw rows "
+        "instead of only the export days that changed (same as CJM_FULL_REFRESH=true)",
     )
     run.set_defaults(handler=command_run)
 

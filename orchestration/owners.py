@@ -41,8 +41,10 @@ def _seed_rows(name: str) -> list[dict[str, str]]:
 
 @cache
 def touchpoint_owner_teams() -> dict[str, str]:
-    """touchpoint_id -> owning team."""
-    return {r["touchpoint_id"]: team(r["owner"]) for r in _seed_rows("touchpoints") if r["owner"]}
+    """touchpoint_id -> owning team: of the version still valid (the seed has one row per
+    version; closed versions, with a `valid_to`, only name the owner of a retired touchpoint)."""
+    rows = sorted(_seed_rows("touchpoints"), key=lambda r: not (r.get("valid_to") or "").strip())
+    return {r["touchpoint_id"]: team(r["owner"]) for r in rows if r["owner"]}
 
 
 # Landing folders whose data CX analytics answers for beside the touchpoint owners.

@@ -228,12 +228,33 @@ class AttributionTruth:
             "revenue": {m: {k: round(v, 2) for k, v in sorted(revenue[m].items())} for m in MODELS},
             "scripted": scripted,
             "paths": self._path_counts(paths),
+            "scripted_outside_lookback": self._scripted_outside_lookback(paths),
             "scripted_drop_off_paths": sorted(
                 " > ".join(t.touchpoint for t in collapsed(p.touches))
                 for p in paths
                 if p.customer in self.scripted_customers and p.outcome == "drop_off"
             ),
         }
+
+    def _scripted_outside_lookback(self, paths: list[JourneyPath]) -> list[dict[str, Any]]:
+        """Touches of the scripted cohort before a conversion but outside its lookback: they
+        are in no path and get no credit."""
+        lookback = settings().lookback_days * DAY
+        result = []
+        for path in paths:
+            if path.customer not in self.scripted_customers or path.outcome == "drop_off":
+                continue
+            for at, touchpoint, _ in self.occurrences[path.customer]:
+                if at < path.end - lookback and touchpoint not in settings().conversion_touchpoints:
+                    result.append(
+                        {
+                            "customer_id": path.customer,
+                            "conversion_type": path.outcome,
+                            "touchpoint_id": touchpoint,
+                            "days_before": (path.end - at) / DAY,
+                        }
+                    )
+        return result
 
     @staticmethod
     def _path_counts(paths: list[JourneyPath]) -> dict[str, Any]:

@@ -21,10 +21,16 @@ Hand computations (half-life 7 days, lookback 90 days; n touches, time decay wei
   contract_signed with 12,000: time decay 1/7, 2/7, 4/7 -> 1,714.29, 3,428.57, 6,857.14;
   position based 0.4, 0.2, 0.4 -> 4,800, 2,400, 4,800.
 - drop: blog_article 5 d, pricing_page 4 d, no conversion: a drop-off path.
+- outside: website_visit lookback + 10 d (100 d with the default lookback of 90 days, so
+  before the window: its GA4 file is older than the others, as a full export has them),
+  pricing_page 5 d -> checkout. The website visit is outside the lookback and gets no credit
+  (no row in fct_attribution); the path is one touch, pricing_page, which gets 100 % in every
+  model (position based included).
 
 Every scripted customer enters the phases in order (awareness first, no phase skipped), as the
 random population does, so that the ordered phase funnel still equals the planted funnel; that
-rules out a path of one touch (awareness straight to purchase): the dbt unit tests cover it.
+rules out a path of one touch without an earlier awareness touch (awareness straight to
+purchase), which is why the one-touch path above has its awareness touch outside the lookback.
 
 Markov credits depend on the chain of every path of the sample; truth.py computes them (from
 the emitted records, solving the chain exactly) next to the rule-based ones, and the unit
@@ -38,6 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from orchestration.generate import crm
+from orchestration.generate.attribution_truth import settings
 from orchestration.generate.clock import (
     DAY,
     HOUR,
@@ -92,6 +99,16 @@ SCRIPTS: tuple[Script, ...] = (
 )
 
 
+def scripts() -> tuple[Script, ...]:
+    """SCRIPTS and the script with a touch outside the lookback (dbt var), last so that the
+    others keep their times and ids."""
+    outside = settings().lookback_days + 10
+    return (
+        *SCRIPTS,
+        Script("outside", ((outside, "website_visit"), (5, "pricing_page")), "checkout"),
+    )
+
+
 def scripted_people(sim: Simulator, seed: int) -> list[PersonRecords]:
     """The records of the scripted cohort; none when the window is too short for it."""
     if sim.window_end - sim.window_start < COHORT_MIN_DAYS * DAY:
@@ -99,7 +116,7 @@ def scripted_people(sim: Simulator, seed: int) -> list[PersonRecords]:
     rng = random.Random(seed + COHORT_SEED_OFFSET)
     account = _account(sim)
     people = []
-    for index, script in enumerate(SCRIPTS):
+    for index, script in enumerate(scripts()):
         end = floor_second(sim.window_end - DAY - index * 3 * HOUR)
         records = PersonRecords(anonymous=False, top_phase=3 if script.conversion else 2)
         if index == 0:

@@ -32,23 +32,86 @@ def _day(text: str) -> int | None:
     return date_to_us(dt.date.fromisoformat(text)) if text else None
 
 
-# The generator simulates the first journey of seed `journeys`.
+# The generator simulates the first journey of seed `journeys`. Journeys, phases and
+# touchpoints have versions (`valid_from` / `valid_to`, one row each); PHASES and
+# TOUCHPOINT_PHASE are the map as it stands at the end (the versions without `valid_to`),
+# `phase_of` the map at a moment.
 JOURNEY_ID = _seed_rows("journeys")[0]["journey_id"]
+
+
+def _is_open(row: dict[str, str]) -> bool:
+    return not row["valid_to"].strip()
+
 
 PHASES: tuple[str, ...] = tuple(
     row["phase_id"]
     for row in sorted(
-        (row for row in _seed_rows("phases") if row["journey_id"] == JOURNEY_ID),
+        (row for row in _seed_rows("phases") if row["journey_id"] == JOURNEY_ID and _is_open(row)),
         key=lambda row: int(row["phase_order"]),
     )
 )
 PHASE_ORDER: dict[str, int] = {phase: order for order, phase in enumerate(PHASES, start=1)}
 
-TOUCHPOINT_PHASE: dict[str, str] = {
-    row["touchpoint_id"]: row["phase_id"]
+
+@dataclass(frozen=True)
+class TouchpointVersion:
+    touchpoint_id: str
+    phase_id: str
+    owner: str
+    valid_from: int | None  # µs UTC, inclusive; None: since always
+    valid_to: int | None  # µs UTC, exclusive; None: still valid
+
+    @property
+    def version(self) -> str:
+        """`touchpoint_id@valid_from` (ISO date, or `always`), as truth.json names versions."""
+        return f"{self.touchpoint_id}@{_version_day(self.valid_from)}"
+
+    def is_valid_at(self, at: int) -> bool:
+        return (self.valid_from is None or at >= self.valid_from) and (
+            self.valid_to is None or at < self.valid_to
+        )
+
+
+def _version_day(moment: int | None) -> str:
+    if moment is None:
+        return "always"
+    return dt.datetime.fromtimestamp(moment / 1_000_000, tz=dt.UTC).date().isoformat()
+
+
+TOUCHPOINT_VERSIONS: tuple[TouchpointVersion, ...] = tuple(
+    TouchpointVersion(
+        row["touchpoint_id"],
+        row["phase_id"],
+        row["owner"],
+        _day(row["valid_from"]),
+        _day(row["valid_to"]),
+    )
     for row in _seed_rows("touchpoints")
     if row["phase_id"] in PHASE_ORDER
+)
+
+# touchpoint -> its phase now, in journey order (phase, then the seed's touchpoint_order)
+TOUCHPOINT_PHASE: dict[str, str] = {
+    row["touchpoint_id"]: row["phase_id"]
+    for row in sorted(
+        (row for row in _seed_rows("touchpoints") if _is_open(row)),
+        key=lambda row: (PHASE_ORDER.get(row["phase_id"], 0), int(row["touchpoint_order"])),
+    )
+    if row["phase_id"] in PHASE_ORDER
 }
+
+
+def touchpoint_version(touchpoint: str, at: int) -> TouchpointVersion:
+    """The version of a touchpoint valid at ``at`` (µs UTC)."""
+    for version in TOUCHPOINT_VERSIONS:
+        if version.touchpoint_id == touchpoint and version.is_valid_at(at):
+            return version
+    raise LookupError(f"touchpoint {touchpoint!r} has no version valid at {at}")
+
+
+def phase_of(touchpoint: str, at: int) -> str:
+    """The phase of a touchpoint at ``at`` (µs UTC), as the map had it then."""
+    return touchpoint_version(touchpoint, at).phase_id
 
 
 @dataclass(frozen=True)
@@ -66,10 +129,7 @@ class Rule:
     @property
     def version(self) -> str:
         """`rule_id@valid_from` (ISO date, or `always`), as truth.json names rule versions."""
-        if self.valid_from is None:
-            return f"{self.rule_id}@always"
-        day = dt.datetime.fromtimestamp(self.valid_from / 1_000_000, tz=dt.UTC).date()
-        return f"{self.rule_id}@{day.isoformat()}"
+        return f"{self.rule_id}@{_version_day(self.valid_from)}"
 
     def is_valid_at(self, at: int) -> bool:
         return (self.valid_from is None or at >= self.valid_from) and (

@@ -19,6 +19,7 @@ from orchestration.generate.accounts_truth import AccountTruth, opportunity_stag
 from orchestration.generate.attribution_truth import AttributionTruth
 from orchestration.generate.churn import ChurnTruth
 from orchestration.generate.clock import HOUR, parse_salesforce_datetime
+from orchestration.generate.identity_truth import IdentityTruth
 from orchestration.generate.model import PersonRecords
 from orchestration.generate.paths import COHORT_DOMAIN
 from orchestration.generate.personas import (
@@ -35,6 +36,7 @@ from orchestration.generate.taxonomy import (
     Rule,
     match_rule,
     page_path,
+    touchpoint_version,
 )
 from orchestration.generate.vocab import PLANTED_COMMENTS, PLANTED_SENTIMENT
 
@@ -136,6 +138,9 @@ class TruthBuilder:
         self.web_distinct = 0
         self.touchpoints: Counter[str] = Counter({tp: 0 for tp in TOUCHPOINT_PHASE})
         self.rule_versions: Counter[str] = Counter()  # occurrences per rule version
+        # occurrences per touchpoint version and per phase as the map had it then
+        self.touchpoint_versions: Counter[str] = Counter()
+        self.phase_occurrences: Counter[str] = Counter()
         self.revenue = Decimal(0)
         self.customer_of_id15: dict[str, str] = {}
         self.customer_of_email: dict[str, str] = {}
@@ -164,6 +169,7 @@ class TruthBuilder:
         self.follow_up_outcomes: list[dict[str, str]] = []
         self.planted_comments: dict[str, tuple[str, str]] = {}  # response id -> sentiment, theme
         self.attribution = AttributionTruth()
+        self.identity = IdentityTruth()
         self.churn = ChurnTruth(window_end)
         self.account = AccountTruth()
         self.account_of_customer: dict[str, str] = {}  # customer -> its master contact's account
@@ -195,12 +201,30 @@ class TruthBuilder:
         self.attribution.add(customer, touchpoint, at, revenue)
         key = (customer, touchpoint)
         self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
+        phase = self._map_version_occurrence(touchpoint, at)
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
-        index = PHASE_ORDER[TOUCHPOINT_PHASE[touchpoint]] - 1
+        index = PHASE_ORDER[phase] - 1
         self._person_occurrences.append((customer, index, at))
         current = slots[index]
         if current is None or at < current:
             slots[index] = at
+
+    def _map_version_occurrence(self, touchpoint: str, at: int) -> str:
+        """Counts an occurrence under the touchpoint version valid at its time; its phase."""
+        version = touchpoint_version(touchpoint, at)
+        self.touchpoint_versions[version.version] += 1
+        self.phase_occurrences[version.phase_id] += 1
+        return version.phase_id
+
+    def map_versions(self) -> dict[str, Any]:
+        """The journey map over time (seeds valid_from / valid_to): occurrences per touchpoint
+        version (`touchpoint_id@valid_from`, `@always` without one) and per phase of the
+        version valid when they occurred. The sample moves `community` from loyalty to
+        service on 2026-10-15."""
+        return {
+            "touchpoints_by_version": dict(sorted(self.touchpoint_versions.items())),
+            "occurrences_by_phase": {phase: self.phase_occurrences[phase] for phase in PHASES},
+        }
 
     def add_person(self, records: PersonRecords, lines: list[str]) -> None:
         self.raw_rows["crm_accounts"] += len(records.accounts)
@@ -249,6 +273,7 @@ class TruthBuilder:
             if key in self.customer_of_email:
                 raise AssertionError(f"e-mail {key} belongs to two simulated people")
             master = min(members)[1]
+            self.identity.add_contact_group(len(members))
             self.customer_of_email[key] = master
             if key.endswith("@" + COHORT_DOMAIN):
                 self.attribution.scripted_customers.add(master)
@@ -276,6 +301,7 @@ class TruthBuilder:
                 stamp = int(row["event_timestamp"])
                 if pseudo_id not in first_login or stamp < first_login[pseudo_id][0]:
                     first_login[pseudo_id] = (stamp, user_id)
+        self.identity.add_browser_events(distinct, first_login)
         customer_of_device: dict[str, str] = {}
         for row in distinct:
             pseudo_id = row["user_pseudo_id"]
@@ -338,6 +364,7 @@ class TruthBuilder:
         for response in responses:
             row = response.row
             self.surveys_total += 1
+            self._add_response_identity(row)
             if row["Status"] in INVALID_STATUSES or row["Finished"] not in FINISHED_VALUES:
                 continue
             self.surveys_valid += 1
@@ -376,8 +403,16 @@ class TruthBuilder:
                 month = utc_month(response.recorded)
                 months = self.nps_by_touchpoint_month.setdefault(touchpoint, {})
                 months.setdefault(month, _Nps()).add(score)
-                self.nps_by_phase.setdefault(TOUCHPOINT_PHASE[touchpoint], _Nps()).add(score)
+                phase = touchpoint_version(touchpoint, response.recorded).phase_id
+                self.nps_by_phase.setdefault(phase, _Nps()).add(score)
         self.raw_rows["survey_responses"] += len(responses)
+
+    def _add_response_identity(self, row: dict[str, str]) -> None:
+        reference = row["ExternalReference"].strip()
+        self.identity.add_survey_response(
+            bool(reference) and reference[:15] in self.customer_of_id15,
+            row["RecipientEmail"].strip().lower() in self.customer_of_email,
+        )
 
     def _add_ratings(self, response: SurveyResponse, touchpoint: str | None) -> None:
         """CSAT (column CSAT, 1-5, top box 4) and CES (1-7) of a valid response."""
@@ -592,6 +627,7 @@ class TruthBuilder:
             # occurrences per version of each rule (`rule_id@valid_from`, `@always` without
             # one): the planted map edit (rule w08 counts careers pages from 2026-10-01)
             "touchpoints_by_rule_version": dict(sorted(self.rule_versions.items())),
+            "map_versions": self.map_versions(),
             "revenue_total": _round(float(self.revenue)),
             "survey_responses": {"total": self.surveys_total, "valid": self.surveys_valid},
             "nps_overall": self.nps_overall.as_dict(),
@@ -647,6 +683,7 @@ class TruthBuilder:
             "emotion_curve": self.emotion_curve(),
             "conversion_drivers": self.conversion_drivers(),
             "attribution": self.attribution.expected(),
+            "identity": self.identity.expected(),
             "churn": self.churn.expected(self._buyers()),
             "accounts": self.account.expected(),
         }

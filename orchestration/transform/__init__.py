@@ -4,6 +4,8 @@
   (imports dagster-dbt, which takes seconds; loaded only when the code location is built).
 - ``manifest``: prepares the dbt manifest once (``make setup``) and again only when the dbt
   project's files changed (light: no dbt import).
+- ``incremental``: when the job's ``dbt build`` rebuilds the incremental models in full
+  (``cjm run --full-refresh``, or tables that predate their partitions; light).
 - ``warehouse_plugin``: the dbt-duckdb plugin that attaches the warehouse file (imported by
   dbt in its own process, so this package must stay light to import).
 """

@@ -21,6 +21,7 @@ from packaging import version
 
 from orchestration.owners import dbt_owners
 from orchestration.resources import WarehouseResource, dbt_project_dir
+from orchestration.transform.incremental import full_refresh_requested, tables_without_partitions
 from orchestration.transform.manifest import dbt_executable, ensure_manifest
 
 __all__ = ["dbt_executable"]
@@ -98,11 +99,14 @@ def warnings_block() -> bool:
     return os.environ.get("CJM_WARNINGS_BLOCK", "").strip().lower() in ("1", "true", "yes")
 
 
-def build_args() -> list[str]:
-    """The dbt command of the main job."""
+def build_args(full_refresh: bool = False) -> list[str]:
+    """The dbt command of the main job; ``full_refresh`` rebuilds the incremental models."""
+    args = ["build"]
     if warnings_block():
-        return ["build", "--vars", '{"cjm_warning_severity": "error"}']
-    return ["build"]
+        args += ["--vars", '{"cjm_warning_severity": "error"}']
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
 
 
 # dbt unit tests check model logic on fixed fixtures, not the delivered data: they run when the
@@ -127,7 +131,14 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """``dbt build``: seeds, staging, intermediate and marts models and all their tests."""
+        outdated = tables_without_partitions(Path(warehouse.path), project.manifest_path)
+        if outdated:
+            context.log.info(
+                "building the incremental models in full: "
+                f"{', '.join(outdated)} predate their partitions"
+            )
+        full_refresh = full_refresh_requested() or bool(outdated)
         with _warehouse_env(warehouse):
-            yield from dbt.cli(build_args(), context=context).stream()
+            yield from dbt.cli(build_args(full_refresh), context=context).stream()
 
     return journey_dbt_models

@@ -70,7 +70,7 @@ def test_markov_removal_effects_match_the_exact_solution(sample_run, planted):
 
 def test_scripted_paths_get_their_split_in_every_model(sample_run, planted):
     scripted = planted["scripted"]
-    assert len(scripted) == 4
+    assert len(scripted) == 5
     for conversion in scripted:
         rows = sample_run.query(
             "select model, touchpoint_id, hours_before_conversion, credit, attributed_revenue"
@@ -87,6 +87,38 @@ def test_scripted_paths_get_their_split_in_every_model(sample_run, planted):
             assert [row[4] for row in got] == pytest.approx(
                 [c * conversion["revenue"] for c in credits], abs=1e-3
             ), model
+
+
+def test_one_touch_path_and_a_touch_outside_the_lookback(sample_run, planted):
+    """The scripted `outside` customer: a website visit lookback + 10 days before the checkout
+    (a touchpoint occurrence, but outside the lookback: no row, no credit) and a pricing page
+    5 days before it, a path of one touch that gets all the credit in every model, position
+    based included."""
+    (outside,) = planted["scripted_outside_lookback"]
+    customer = outside["customer_id"]
+    lookback_days = planted["settings"]["lookback_days"]
+    assert outside["days_before"] == lookback_days + 10
+    occurred = sample_run.query(
+        "select touchpoint_id, count(*) from marts.fct_touchpoints where customer_id = ?"
+        " group by 1 order by 1",
+        [customer],
+        published=True,
+    )
+    assert occurred == [("checkout", 1), ("pricing_page", 1), ("website_visit", 1)]
+    rows = sample_run.query(
+        "select model, touchpoint_id, touch_position, hours_before_conversion, credit"
+        " from marts.fct_attribution where customer_id = ? order by model",
+        [customer],
+        published=True,
+    )
+    models = list(planted["credits"])
+    assert rows == [
+        (m, "pricing_page", 1, pytest.approx(120.0), pytest.approx(1.0, abs=1e-12))
+        for m in sorted(models)
+    ]
+    assert sorted(models) == sorted(
+        ["first_touch", "last_touch", "linear", "time_decay", "position_based", "markov"]
+    )
 
 
 def test_paths_and_edges_reproduce_the_planted_paths(sample_run, planted):

@@ -18,6 +18,7 @@ MARTS = {
     "dim_journeys",
     "dim_phases",
     "dim_touchpoints",
+    "dim_journey_map_versions",
     "fct_touchpoints",
     "fct_web_sessions",
     "fct_survey_responses",

@@ -86,6 +86,62 @@ def test_each_fact_is_mapped_by_the_rule_version_valid_when_it_occurred(sample_r
     assert careers[1] > 0 and str(careers[0]) >= "2026-10-01"
 
 
+def test_map_edit_maps_each_fact_with_the_version_valid_then(sample_run, truth):
+    """The planted map edit (seed touchpoints: `community` moves from loyalty to service,
+    owned by Customer Support, from 2026-10-15): every occurrence is counted under the
+    touchpoint version valid when it occurred and in that version's phase, exactly as the
+    generator counted them; the dims keep one current row per id, and the phase funnel
+    (test_phase_funnel) follows the versioned phases too."""
+    by_version = dict(
+        sample_run.query(
+            "select touchpoint_id || '@' || coalesce(cast(touchpoint_valid_from as varchar),"
+            " 'always'), count(*) from marts.fct_touchpoints group by all",
+            published=True,
+        )
+    )
+    expected = truth["expected"]["map_versions"]
+    assert by_version == expected["touchpoints_by_version"]
+    assert expected["touchpoints_by_version"]["community@always"] > 0
+    assert expected["touchpoints_by_version"]["community@2026-10-15"] > 0
+    by_phase = dict(
+        sample_run.query(
+            "select phase_id, count(*) from marts.fct_touchpoints group by all", published=True
+        )
+    )
+    assert by_phase == expected["occurrences_by_phase"]
+    community = sample_run.query(
+        "select phase_id, min(occurred_at), max(occurred_at) from marts.fct_touchpoints"
+        " where touchpoint_id = 'community' group by all order by 2",
+        published=True,
+    )
+    assert [row[0] for row in community] == ["loyalty", "service"]
+    assert str(community[0][2]) < "2026-10-15" <= str(community[1][1])
+    # the visits say which phase version they used; the dims one current row per id
+    assert (
+        sample_run.scalar(
+            "select count(*) from marts.fct_journey_phase_visits where phase_order is null",
+            published=True,
+        )
+        == 0
+    )
+    current = sample_run.query(
+        "select phase_id, owner, cast(valid_from as varchar) from marts.dim_touchpoints"
+        " where touchpoint_id = 'community'",
+        published=True,
+    )
+    assert current == [("service", "Customer Support", "2026-10-15")]
+    versions = sample_run.query(
+        "select cast(map_valid_from as varchar), cast(map_valid_to as varchar), phase_id, owner"
+        " from marts.dim_journey_map_versions where touchpoint_id = 'community'"
+        " order by map_valid_from nulls first",
+        published=True,
+    )
+    assert versions == [
+        (None, "2026-10-15", "loyalty", "Customer Success"),
+        ("2026-10-15", None, "service", "Customer Support"),
+    ]
+
+
 def test_revenue(sample_run, truth):
     revenue = sample_run.scalar("select sum(revenue) from marts.fct_touchpoints", published=True)
     assert revenue == pytest.approx(truth["expected"]["revenue_total"], abs=0.01)
@@ -247,7 +303,28 @@ def test_identity_coverage_accounts_for_every_record(sample_run, truth):
     )
     known_web = sum(n for (src, _), (n, _, known) in by.items() if src == "web" and known)
     assert known_web == stitched_events
-    assert by[("web", "stitched_browser")][0] > 0  # anonymous sessions before a login
+    # exactly the generator's identity truth, identifier by identifier
+    identity = expected["identity"]
+    assert {
+        source: {how: n for (src, how), (n, _, _) in by.items() if src == source}
+        for source in totals
+    } == identity["records_by_identifier"]
+    # the late logins: browsers whose anonymous sessions came before their first login, and
+    # those earlier events, joined to the person through the same user_pseudo_id
+    late_browsers, events_before = sample_run.query(
+        "with logins as (select user_pseudo_id, min(event_at) as login_at"
+        "   from staging.stg_web__events where user_id is not null group by 1)"
+        " select count(distinct b.user_pseudo_id), count(e.user_pseudo_id)"
+        " from intermediate.int_web_users_stitched as b join logins using (user_pseudo_id)"
+        " left join staging.stg_web__events as e"
+        "   on e.user_pseudo_id = b.user_pseudo_id and e.event_at < logins.login_at"
+        " where b.is_stitched and b.first_event_at < logins.login_at"
+    )[0]
+    assert (late_browsers, events_before) == (
+        identity["late_login_browsers"],
+        identity["events_before_login"],
+    )
+    assert identity["late_login_browsers"] > 0 and identity["events_before_login"] > 0
     daily = sample_run.scalar(
         "select sum(records) from marts.agg_identity_coverage"
         " where period_grain = 'day' and source_system = 'web'",

@@ -40,6 +40,14 @@ HAND_CREDITS = {
         "linear": [1 / 3] * 3,
         "position_based": [0.4, 0.2, 0.4],
     },
+    # one touch (its website visit is outside the lookback): 100 % in every model
+    ("checkout", ("pricing_page",)): {
+        "first_touch": [1],
+        "last_touch": [1],
+        "linear": [1],
+        "time_decay": [1],
+        "position_based": [1],
+    },
     ("contract_signed", ("website_visit", "sales_call", "proposal")): {
         "first_touch": [1, 0, 0],
         "last_touch": [0, 0, 1],
@@ -70,6 +78,11 @@ def test_scripted_cohort_gets_the_hand_computed_split(attribution: dict) -> None
     b2b = scripted[("contract_signed", ("website_visit", "sales_call", "proposal"))]
     assert b2b["revenue"] == 12_000.0
     assert attribution["scripted_drop_off_paths"] == ["blog_article > pricing_page"]
+    (outside,) = attribution["scripted_outside_lookback"]
+    assert (outside["touchpoint_id"], outside["days_before"]) == (
+        "website_visit",
+        attribution["settings"]["lookback_days"] + 10,
+    )
 
 
 def test_no_cohort_in_a_short_window(tmp_path: Path) -> None:

@@ -24,6 +24,8 @@ from orchestration.generate.taxonomy import (
     match_rule,
     match_touchpoint,
     page_path,
+    phase_of,
+    touchpoint_version,
 )
 from orchestration.generate.truth import quantile_cont
 
@@ -372,6 +374,41 @@ def test_rule_versions_apply_by_time() -> None:
     assert (before.version, after.version) == ("w08@always", "w08@2026-10-01")
 
 
+def test_touchpoint_versions_apply_by_time() -> None:
+    """The seed's map edit: `community` moves from loyalty to service, owned by Customer
+    Support, from 2026-10-15 (valid_from inclusive); the map now has it in service."""
+    edit = date_to_us(dt.date(2026, 10, 15))
+    before, after = touchpoint_version("community", edit - 1), touchpoint_version("community", edit)
+    assert (before.phase_id, before.owner, before.version) == (
+        "loyalty",
+        "Customer Success",
+        "community@always",
+    )
+    assert (after.phase_id, after.owner, after.version) == (
+        "service",
+        "Customer Support",
+        "community@2026-10-15",
+    )
+    assert phase_of("community", edit) == TOUCHPOINT_PHASE["community"] == "service"
+    assert phase_of("referral", edit) == phase_of("referral", edit - 1) == "loyalty"
+
+
+def test_map_version_and_identity_truth_add_up(sample: tuple[Path, dict[str, Any]]) -> None:
+    _, truth = sample
+    expected = truth["expected"]
+    versions = expected["map_versions"]
+    occurrences = sum(expected["touchpoints"].values())
+    assert sum(versions["touchpoints_by_version"].values()) == occurrences
+    assert sum(versions["occurrences_by_phase"].values()) == occurrences
+    identity = expected["identity"]
+    by = identity["records_by_identifier"]
+    assert sum(by["web"].values()) == expected["web_events_distinct"]
+    assert sum(by["survey"].values()) == expected["survey_responses"]["total"]
+    assert sum(by["crm"].values()) == expected["raw_rows"]["crm_contacts"]
+    assert by["crm"]["crm_contact_id"] == expected["known_customers"]
+    assert 0 < identity["events_before_login"] <= by["web"]["stitched_browser"]
+
+
 def test_quantile_cont_interpolates_like_duckdb() -> None:
     values = [1.0, 2.0, 4.0, 10.0]
     assert quantile_cont(values, 0.5) == 3.0
@@ -422,6 +459,8 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "anonymous_customers",
         "touchpoints",
         "touchpoints_by_rule_version",
+        "map_versions",
+        "identity",
         "revenue_total",
         "survey_responses",
         "nps_overall",

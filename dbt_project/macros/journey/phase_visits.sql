@@ -2,8 +2,9 @@
     Phase visits of a journey subject (a customer, or an account): one row per entry into a
     phase, from the subject's touchpoint occurrences in time order (ties broken by id). A visit
     is a run of occurrences in one phase; "reached the next phase" means entered it in a later
-    visit. `subject` is the key column of fct_touchpoints that names the subject
-    (customer_id, account_id); occurrences without one are left out. fct_journey_phase_visits
+    visit; each visit takes the phase as the map version valid when it began had it
+    (`phases`: int_phases_versioned). `subject` is the key column of fct_touchpoints that
+    names the subject (customer_id, account_id); occurrences without one are left out. fct_journey_phase_visits
     and int_account_phase_visits_sequenced are this macro.
 -#}
 {% macro journey_phase_visits(touchpoints, phases, subject) %}
@@ -15,7 +16,7 @@ touchpoint_occurrences as (
 
 ),
 
-phases as (
+phases_versioned as (
 
     select * from {{ phases }}
 
@@ -95,24 +96,45 @@ numbered as (
 
 ),
 
+-- The phase as the map had it when the visit began: its order and next phase then.
+numbered_in_map as (
+
+    select
+        numbered.*,
+        phases_versioned.phase_order,
+        phases_versioned.phase_valid_from,
+        phases_versioned.next_phase_id
+    from numbered
+    left join phases_versioned
+        on
+            numbered.phase_id = phases_versioned.phase_id
+            and {{ is_valid_at(
+                'phases_versioned.map_valid_from',
+                'phases_versioned.map_valid_to',
+                'numbered.entered_at',
+            ) }}
+
+),
+
 -- "Reached the next phase": entered it after entering this one (a later visit).
 next_entries as (
 
     select
-        numbered.{{ subject }},
-        numbered.journey_id,
-        numbered.visit_sequence,
+        numbered_in_map.{{ subject }},
+        numbered_in_map.journey_id,
+        numbered_in_map.visit_sequence,
         min(next_visits.entered_at) as next_phase_entered_at
-    from numbered
-    inner join phases
-        on numbered.phase_id = phases.phase_id
+    from numbered_in_map
     inner join numbered as next_visits
         on
-            numbered.{{ subject }} = next_visits.{{ subject }}
-            and numbered.journey_id = next_visits.journey_id
-            and phases.next_phase_id = next_visits.phase_id
-            and numbered.visit_sequence < next_visits.visit_sequence
-    group by numbered.{{ subject }}, numbered.journey_id, numbered.visit_sequence
+            numbered_in_map.{{ subject }} = next_visits.{{ subject }}
+            and numbered_in_map.journey_id = next_visits.journey_id
+            and numbered_in_map.next_phase_id = next_visits.phase_id
+            and numbered_in_map.visit_sequence < next_visits.visit_sequence
+    group by
+        numbered_in_map.{{ subject }},
+        numbered_in_map.journey_id,
+        numbered_in_map.visit_sequence
 
 ),
 
@@ -120,32 +142,34 @@ final as (
 
     select
         {{ generate_surrogate_key([
-            'numbered.' ~ subject, 'numbered.journey_id', 'numbered.visit_sequence'
+            'numbered_in_map.' ~ subject,
+            'numbered_in_map.journey_id',
+            'numbered_in_map.visit_sequence',
         ]) }} as journey_phase_visit_id,
-        numbered.{{ subject }},
-        numbered.journey_id,
-        numbered.phase_id,
-        phases.phase_order,
-        numbered.visit_number,
-        numbered.visit_sequence,
-        numbered.previous_phase_id,
-        numbered.entered_at,
-        numbered.exited_at,
-        numbered.touchpoints_in_visit,
-        phases.next_phase_id,
+        numbered_in_map.{{ subject }},
+        numbered_in_map.journey_id,
+        numbered_in_map.phase_id,
+        numbered_in_map.phase_order,
+        numbered_in_map.phase_valid_from,
+        numbered_in_map.visit_number,
+        numbered_in_map.visit_sequence,
+        numbered_in_map.previous_phase_id,
+        numbered_in_map.entered_at,
+        numbered_in_map.exited_at,
+        numbered_in_map.touchpoints_in_visit,
+        numbered_in_map.next_phase_id,
         next_entries.next_phase_entered_at,
-        numbered.visit_number > 1 as is_re_entry,
+        numbered_in_map.visit_number > 1 as is_re_entry,
         next_entries.next_phase_entered_at is not null as has_reached_next_phase,
-        {{ hours_between('numbered.entered_at', 'next_entries.next_phase_entered_at') }}
-            as hours_to_next_phase
-    from numbered
-    inner join phases
-        on numbered.phase_id = phases.phase_id
+        {{ hours_between(
+            'numbered_in_map.entered_at', 'next_entries.next_phase_entered_at'
+        ) }} as hours_to_next_phase
+    from numbered_in_map
     left join next_entries
         on
-            numbered.{{ subject }} = next_entries.{{ subject }}
-            and numbered.journey_id = next_entries.journey_id
-            and numbered.visit_sequence = next_entries.visit_sequence
+            numbered_in_map.{{ subject }} = next_entries.{{ subject }}
+            and numbered_in_map.journey_id = next_entries.journey_id
+            and numbered_in_map.visit_sequence = next_entries.visit_sequence
 
 )
 
@@ -191,6 +215,7 @@ final as (
         phase_visits.journey_id,
         phase_visits.phase_id,
         phase_visits.phase_order,
+        phase_visits.phase_valid_from,
         phase_visits.entered_at,
         phase_totals.exited_at,
         phase_visits.next_phase_id,

@@ -3,4 +3,4 @@
     touchpoints (its contacts' and its own records', fct_touchpoints.account_id), by the same
     rules as the customers' (macros/journey/phase_visits.sql).
 -#}
-{{ journey_phase_visits(ref('fct_touchpoints'), ref('dim_phases'), 'account_id') }}
+{{ journey_phase_visits(ref('fct_touchpoints'), ref('int_phases_versioned'), 'account_id') }}

@@ -1,6 +1,18 @@
+-- Incremental by export day (macros/incremental.sql). A day is built again when its events
+-- changed in stg_web__events or a browser with events that day now belongs to another customer
+-- (a late login, a merged contact); the other days of the sessions on such a day come with
+-- it, because an event's position in its session depends on the whole session.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_partition_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_vanished_partitions(ref('stg_web__events'), '_partition_date') }}",
+) }}
+
 with
 
-events as (
+staged_events as (
 
     select * from {{ ref('stg_web__events') }}
 
@@ -9,6 +21,99 @@ events as (
 web_users as (
 
     select * from {{ ref('int_web_users_stitched') }}
+
+),
+
+event_partitions as (
+
+    select distinct
+        _partition_date as partition_date,
+        _partition_signature as partition_signature
+    from staged_events
+
+),
+{%- if is_incremental() %}
+
+-- Browsers whose customer is not the one their built rows carry.
+built_web_users as (
+
+    select distinct
+        user_pseudo_id,
+        customer_id
+    from {{ this }}
+
+),
+
+web_users_changed as (
+
+    select built_web_users.user_pseudo_id
+    from built_web_users
+    left join web_users
+        on built_web_users.user_pseudo_id = web_users.user_pseudo_id
+    where built_web_users.customer_id is distinct from web_users.customer_id
+
+),
+{%- endif %}
+
+changed_partitions as (
+
+    select partition_date
+    from ({{ partitions_to_build('event_partitions') }}) as changed
+    {%- if is_incremental() %}
+    union
+    select distinct built._partition_date as partition_date
+    from {{ this }} as built
+    inner join web_users_changed
+        on built.user_pseudo_id = web_users_changed.user_pseudo_id
+    {%- endif %}
+
+),
+
+sessions_on_changed_partitions as (
+
+    select distinct staged_events.session_id
+    from staged_events
+    inner join changed_partitions
+        on staged_events._partition_date = changed_partitions.partition_date
+    where staged_events.session_id is not null
+
+),
+
+partitions_to_build as (
+
+    select changed_partitions.partition_date
+    from changed_partitions
+    union
+    select distinct staged_events._partition_date as partition_date
+    from staged_events
+    inner join sessions_on_changed_partitions
+        on staged_events.session_id = sessions_on_changed_partitions.session_id
+
+),
+
+sessions_to_build as (
+
+    select distinct staged_events.session_id
+    from staged_events
+    inner join partitions_to_build
+        on staged_events._partition_date = partitions_to_build.partition_date
+    where staged_events.session_id is not null
+
+),
+
+-- The events of the days to build, with every other event of their sessions (numbered with
+-- them, left out of the result when their own day is not built).
+events_to_number as (
+
+    select staged_events.*
+    from staged_events
+    left join partitions_to_build
+        on staged_events._partition_date = partitions_to_build.partition_date
+    left join sessions_to_build
+        on staged_events.session_id = sessions_to_build.session_id
+    where
+        partitions_to_build.partition_date is not null
+        or sessions_to_build.session_id is not null
 
 ),
 
@@ -39,6 +144,8 @@ sessionized as (
         events.is_session_engaged,
         events.transaction_id,
         events.revenue,
+        events._partition_date,
+        events._partition_signature,
         case
             when events.session_id is not null
                 then row_number() over (
@@ -53,10 +160,19 @@ sessionized as (
                     order by events.event_at asc, events.event_id asc
                 )
         end as page_view_number_in_session
-    from events
+    from events_to_number as events
     left join web_users
         on events.user_pseudo_id = web_users.user_pseudo_id
 
+),
+
+final as (
+
+    select sessionized.*
+    from sessionized
+    inner join partitions_to_build
+        on sessionized._partition_date = partitions_to_build.partition_date
+
 )
 
-select * from sessionized
+select * from final

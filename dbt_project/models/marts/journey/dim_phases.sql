@@ -1,28 +1,40 @@
+-- One row per phase, as BI tools key it: the version valid now (the current map version), or
+-- for a phase that is no longer (or not yet) valid its latest version, with the next phase of
+-- that map version.
 with
 
-phases as (
+phases_versioned as (
 
-    select * from {{ ref('phases') }}
+    select * from {{ ref('int_phases_versioned') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by phase_id
+            order by is_current_map_version desc, map_valid_from desc nulls last
+        ) as version_rank
+    from phases_versioned
 
 ),
 
 final as (
 
     select
-        phases.phase_id,
-        phases.journey_id,
-        phases.phase_name,
-        phases.phase_order,
-        next_phases.phase_id as next_phase_id,
-        phases.phase_order = min(phases.phase_order) over (
-            partition by phases.journey_id
-        ) as is_first_phase,
-        next_phases.phase_id is null as is_last_phase
-    from phases
-    left join phases as next_phases
-        on
-            phases.journey_id = next_phases.journey_id
-            and phases.phase_order + 1 = next_phases.phase_order
+        phase_id,
+        journey_id,
+        phase_name,
+        phase_order,
+        next_phase_id,
+        is_first_phase,
+        is_last_phase,
+        phase_valid_from as valid_from,
+        phase_valid_to as valid_to
+    from ranked
+    where version_rank = 1
 
 )
 

@@ -1,34 +1,44 @@
+-- One row per touchpoint, as BI tools key it: the version valid now (the current map version),
+-- or for a touchpoint that is no longer (or not yet) valid its latest version.
+-- dim_journey_map_versions keeps every version.
 with
 
-touchpoints as (
+map_versions as (
 
-    select * from {{ ref('touchpoints') }}
+    select * from {{ ref('dim_journey_map_versions') }}
 
 ),
 
-phases as (
+ranked as (
 
-    select * from {{ ref('phases') }}
+    select
+        *,
+        row_number() over (
+            partition by touchpoint_id
+            order by is_current_map_version desc, map_valid_from desc nulls last
+        ) as version_rank
+    from map_versions
 
 ),
 
 final as (
 
     select
-        touchpoints.touchpoint_id,
-        touchpoints.touchpoint_name,
-        touchpoints.phase_id,
-        phases.journey_id,
-        phases.phase_order,
-        touchpoints.touchpoint_order,
-        touchpoints.channel,
-        touchpoints.owner,
-        touchpoints.is_moment_that_matters,
-        touchpoints.has_revenue,
-        touchpoints.description
-    from touchpoints
-    inner join phases
-        on touchpoints.phase_id = phases.phase_id
+        touchpoint_id,
+        touchpoint_name,
+        phase_id,
+        journey_id,
+        phase_order,
+        touchpoint_order,
+        channel,
+        owner,
+        is_moment_that_matters,
+        has_revenue,
+        description,
+        touchpoint_valid_from as valid_from,
+        touchpoint_valid_to as valid_to
+    from ranked
+    where version_rank = 1
 
 )
 

@@ -18,9 +18,9 @@ responses_mapped as (
 
 ),
 
-touchpoints as (
+map_versions as (
 
-    select * from {{ ref('dim_touchpoints') }}
+    select * from {{ ref('dim_journey_map_versions') }}
 
 ),
 
@@ -58,11 +58,13 @@ final as (
         responses_identified.customer_id,
         responses_identified.identified_by,
         responses_mapped.touchpoint_id,
-        touchpoints.phase_id,
-        touchpoints.journey_id,
-        touchpoints.channel,
+        map_versions.phase_id,
+        map_versions.journey_id,
+        map_versions.channel,
         responses_mapped.rule_id,
         responses_mapped.rule_valid_from,
+        map_versions.touchpoint_valid_from,
+        map_versions.phase_valid_from,
         responses.nps_score,
         responses.nps_category,
         rating_scores.csat_score,
@@ -84,8 +86,15 @@ final as (
         on responses.response_id = responses_identified.response_id
     left join responses_mapped
         on responses.response_id = responses_mapped.response_id
-    left join touchpoints
-        on responses_mapped.touchpoint_id = touchpoints.touchpoint_id
+    -- the map version valid when the response was recorded
+    left join map_versions
+        on
+            responses_mapped.touchpoint_id = map_versions.touchpoint_id
+            and {{ is_valid_at(
+                'map_versions.map_valid_from',
+                'map_versions.map_valid_to',
+                'responses.recorded_at',
+            ) }}
     left join rating_scores
         on responses.response_id = rating_scores.response_id
     left join customers

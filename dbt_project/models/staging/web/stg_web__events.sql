@@ -1,9 +1,18 @@
--- A table, not a view like the other staging models: removing duplicate lines groups and
--- hashes every event, and three models read the result, so it is computed once per build.
+-- Stored, not a view like the other staging models: removing duplicate lines groups and
+-- hashes every event, and three models read the result. Incremental by export day
+-- (macros/incremental.sql): a run rebuilds only the days whose raw rows changed.
 -- GA4 nests its data in structs; to the linter `device.category` looks like a column
 -- qualified with a table name, so its rule on consistent references is off for this file.
 -- noqa: disable=RF03
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_partition_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_vanished_partitions(
+        source('web', 'web_events'), ga4_partition_date('event_date')
+    ) }}",
+) }}
 
 {%- set ga4_columns = [
     'event_date', 'event_timestamp', 'event_name', 'event_params',
@@ -21,6 +30,35 @@ source as (
 
 ),
 
+-- The raw rows of each export day, as a signature: a day is built again when it changes.
+raw_partitions as (
+
+    select
+        {{ ga4_partition_date('event_date') }} as partition_date,
+        {{ partition_signature('_load_id') }} as partition_signature
+    from source
+    group by {{ ga4_partition_date('event_date') }}
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('raw_partitions') }}
+
+),
+
+source_to_build as (
+
+    select
+        source.*,
+        partitions_to_build.partition_date as _partition_date,
+        partitions_to_build.partition_signature as _partition_signature
+    from source
+    inner join partitions_to_build
+        on {{ ga4_partition_date('source.event_date') }} = partitions_to_build.partition_date
+
+),
+
 -- GA4 exports can hold the same line twice: identical content (all export columns; the
 -- lineage columns differ between copies by nature) is one event, and it keeps the lineage of
 -- its first loaded copy (min of the struct orders by _loaded_at, then file, then row).
@@ -28,11 +66,15 @@ deduplicated as (
 
     select
         {{ ga4_columns | join(',\n        ') }},
+        _partition_date,
+        _partition_signature,
         min({{ named_struct(['_loaded_at', '_source_file', '_source_row', '_load_id']) }})
             as first_copy
-    from source
+    from source_to_build
     group by
-        {{ ga4_columns | join(',\n        ') }}
+        {{ ga4_columns | join(',\n        ') }},
+        _partition_date,
+        _partition_signature
 
 ),
 
@@ -97,7 +139,11 @@ renamed as (
         first_copy._load_id,
         first_copy._source_file,
         first_copy._source_row,
-        first_copy._loaded_at
+        first_copy._loaded_at,
+
+        ----------  incremental partition
+        _partition_date,
+        _partition_signature
 
     from deduplicated
 
@@ -141,7 +187,9 @@ final as (
         _load_id,
         _source_file,
         _source_row,
-        _loaded_at
+        _loaded_at,
+        _partition_date,
+        _partition_signature
     from renamed
 
 )

@@ -1,0 +1,77 @@
+{#-
+    Incremental models by partition (README "Incremental runs").
+
+    The web models are rebuilt one partition at a time: a partition is the GA4 export day
+    (`event_date` as exported), the unit a re-export replaces. Every row carries
+    `_partition_date` and `_partition_signature`: the signature of the rows its partition was
+    built from. A partition is rebuilt when the signature of its input differs from the one
+    stored (new rows, a late event, a re-exported day, a removed load); partitions whose input
+    did not change are not read again. The decision uses only the data, never the clock, so a
+    killed run, a re-export of an old day and a full refresh all end in the same rows.
+-#}
+
+
+{#- The partition of a raw GA4 row: its exported event_date text ('' when missing). -#}
+{% macro ga4_partition_date(event_date_column) -%}
+    coalesce({{ event_date_column }}, '')
+{%- endmacro %}
+
+
+{#-
+    Aggregate expression: a signature of the rows of a group, which changes when a row is added
+    or removed or comes from another load. `load_id_column`: the load (or upstream signature)
+    each row came from.
+-#}
+{% macro partition_signature(load_id_column) -%}
+    {{ return(adapter.dispatch('partition_signature', 'customer_journey')(load_id_column)) }}
+{%- endmacro %}
+
+{% macro default__partition_signature(load_id_column) -%}
+    cast(count(*) as {{ dbt.type_string() }})
+    || ':'
+    || cast(sum(hash({{ load_id_column }})) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+
+{#-
+    The partitions to build: every partition of the input when the model is built in full, else
+    the partitions whose input signature differs from the stored one (input partitions that
+    are new or changed). `input_signatures`: a CTE with columns partition_date and
+    partition_signature. Partitions that vanished from the input are removed by the pre-hook
+    `delete_vanished_partitions`.
+-#}
+{% macro partitions_to_build(input_signatures) -%}
+    select
+        {{ input_signatures }}.partition_date,
+        {{ input_signatures }}.partition_signature
+    from {{ input_signatures }}
+    {%- if is_incremental() %}
+        left join (
+            select distinct
+                _partition_date,
+                _partition_signature
+            from {{ this }}
+        ) as built
+            on
+                {{ input_signatures }}.partition_date = built._partition_date
+                and {{ input_signatures }}.partition_signature = built._partition_signature
+    where built._partition_date is null
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of a partitioned incremental model: delete the partitions whose input rows are all
+    gone (the delete+insert strategy replaces only the partitions it builds). Runs inside the
+    model's transaction. `input`: relation; `partition_expression`: its partition per row.
+-#}
+{% macro delete_vanished_partitions(input, partition_expression) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where _partition_date not in (
+            select distinct {{ partition_expression }} from {{ input }}
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
