@@ -191,19 +191,19 @@ class TruthBuilder:
         touchpoint = rule.touchpoint_id
         self.touchpoints[touchpoint] += 1
         self.rule_versions[rule.version] += 1
+        phase = self._map_version_occurrence(touchpoint, at)
+        index = PHASE_ORDER[phase] - 1
         if customer is not None:
             account = account or self.account_of_customer.get(customer)
         if account:
-            self.account.add(account, PHASE_ORDER[TOUCHPOINT_PHASE[touchpoint]] - 1, at)
+            self.account.add(account, index, at)
         if customer is None:
             self.attribution.add_without_customer(touchpoint, at, revenue)
             return
         self.attribution.add(customer, touchpoint, at, revenue)
         key = (customer, touchpoint)
         self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
-        phase = self._map_version_occurrence(touchpoint, at)
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
-        index = PHASE_ORDER[phase] - 1
         self._person_occurrences.append((customer, index, at))
         current = slots[index]
         if current is None or at < current:
