@@ -105,7 +105,24 @@ candidates as (
         h.amount::double, 'opportunity_stage', h.stagename
     from opportunityhistory as h
     join opportunity as o on substr(o.id, 1, 15) = substr(h.opportunityid, 1, 15)
-    join contact_map as m on m.id15 = substr(o.contactid, 1, 15)
+    left join primary_roles as p on p.id15 = substr(o.id, 1, 15)
+    left join contact_map as m
+        on m.id15 = substr(coalesce(nullif(o.contactid, ''), p.contactid), 1, 15)
+    union all
+    select 'crm-o', row_number() over (), m.customer_id, s.occurred_us, o.amount::double,
+        'opportunity_stage', s.stage
+    from opportunity as o
+    cross join lateral (
+        select epoch_us(o.createddate::timestamp) as occurred_us, 'Prospecting' as stage
+        union all
+        select greatest(epoch_us(o.closedate::timestamp), epoch_us(o.createddate::timestamp)),
+            o.stagename
+        where lower(o.iswon) = 'true' or o.stagename in ('Closed Won', 'Closed Lost')
+    ) as s
+    left join primary_roles as p on p.id15 = substr(o.id, 1, 15)
+    left join contact_map as m
+        on m.id15 = substr(coalesce(nullif(o.contactid, ''), p.contactid), 1, 15)
+    where substr(o.id, 1, 15) not in (select substr(opportunityid, 1, 15) from opportunityhistory)
     union all
     select 'crm-c', row_number() over (), m.customer_id, epoch_us(c.createddate::timestamp),
         null, 'case_origin', c.origin
@@ -212,6 +229,19 @@ def plain_duckdb_journey_metrics(
         )
     _seed_tables(con)
     con.execute(_CONTACT_MAP)
+    roles = landing / "crm" / "OpportunityContactRole.csv"
+    roles_source = (
+        f"read_csv('{roles}', all_varchar = true, header = true)"
+        if roles.exists()
+        else "(select null::varchar as opportunityid, null::varchar as contactid,"
+        " null::varchar as isprimary, null::varchar as createddate, null::varchar as id)"
+    )
+    # an opportunity without ContactId is its primary contact role's (the latest one)
+    con.execute(
+        "create table primary_roles as select substr(opportunityid, 1, 15) as id15,"
+        " arg_max(contactid, (createddate::timestamp, id)) as contactid"
+        f" from {roles_source} where lower(isprimary) = 'true' group by 1"
+    )
     con.execute(_OCCURRENCES)
     surveys = " union all ".join(
         _survey_select(con, p) for p in sorted((landing / "survey").glob("*.csv"))
@@ -229,19 +259,27 @@ def plain_duckdb_journey_metrics(
         ).fetchall()
     }
     funnel = con.execute(f"""
-        with entered as (
-            select o.customer_id, p.phase_order, min(o.occurred_us) as entered_us
+        with phased as (
+            select o.customer_id, p.phase_order, o.occurred_us
             from occurrences as o
             join phases as p on p.phase_id = o.phase_id and {_valid_at("p", "o.occurred_us")}
+            where o.customer_id is not null
+        ),
+        entered as (
+            select customer_id, phase_order, min(occurred_us) as entered_us
+            from phased group by all
+        ),
+        next_entered as (
+            select a.customer_id, a.phase_order, a.entered_us, min(b.occurred_us) as next_us
+            from entered as a
+            left join phased as b on b.customer_id = a.customer_id
+                and b.phase_order = a.phase_order + 1 and b.occurred_us > a.entered_us
             group by all
         )
-        select a.phase_order, count(*), count(b.entered_us),
-            quantile_cont((b.entered_us - a.entered_us) / 3600e6, 0.5),
-            quantile_cont((b.entered_us - a.entered_us) / 3600e6, 0.9)
-        from entered as a
-        left join entered as b on b.customer_id = a.customer_id
-            and b.phase_order = a.phase_order + 1
-        group by all order by 1""").fetchall()
+        select phase_order, count(*), count(next_us),
+            quantile_cont((next_us - entered_us) / 3600e6, 0.5),
+            quantile_cont((next_us - entered_us) / 3600e6, 0.9)
+        from next_entered group by all order by 1""").fetchall()
     phase_names = dict(
         con.execute("select phase_order, phase_id from phases where valid_to is null").fetchall()
     )

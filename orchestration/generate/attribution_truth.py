@@ -144,10 +144,19 @@ class AttributionTruth:
 
     def __init__(self) -> None:
         self.occurrences: dict[str, list[tuple[int, str, Decimal | None]]] = {}
+        self._conversion_touchpoints: tuple[str, ...] | None = None
         self.scripted_customers: set[str] = set()
 
     def add(self, customer: str, touchpoint: str, at: int, revenue: Decimal | None) -> None:
         self.occurrences.setdefault(customer, []).append((at, touchpoint, revenue))
+
+    def add_without_customer(self, touchpoint: str, at: int, revenue: Decimal | None) -> None:
+        """A CRM record without a contact (an account's opportunity): no path leads to it, but
+        a conversion still keeps its credit and revenue on an empty path."""
+        if self._conversion_touchpoints is None:
+            self._conversion_touchpoints = settings().conversion_touchpoints
+        if touchpoint in self._conversion_touchpoints:
+            self.add(f"~no customer {len(self.occurrences)}", touchpoint, at, revenue)
 
     def paths(self) -> list[JourneyPath]:
         config = settings()

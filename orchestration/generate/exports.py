@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from orchestration.generate.crm import ACCOUNT_PLANTS, AccountPlanter
 from orchestration.generate.followups import write_outcomes
 from orchestration.generate.model import (
     CES_MEAN,
@@ -23,6 +24,7 @@ from orchestration.generate.model import (
     NPS_TARGETS,
     PERSONA_NPS_OFFSET,
 )
+from orchestration.generate.paths import COHORT_DOMAIN
 from orchestration.generate.population import Simulator
 from orchestration.generate.survey import SURVEYS, SurveyResponse
 from orchestration.generate.truth import TruthBuilder
@@ -67,9 +69,11 @@ def generate_exports(
 
     simulator = Simulator(days=days, seed=seed, start_date=start_date)
     truth = TruthBuilder(simulator.window_end)
+    planter = AccountPlanter(seed, simulator.window_start, simulator.window_end, COHORT_DOMAIN)
     responses: list[SurveyResponse] = []
     with ExportWriters(out_dir, start_date) as writers:
         for records in simulator.people(customers):
+            planter.plant(records)
             lines = [ga4_line(event.row, event.omit_nulls) for event in records.web_events]
             for event, line in zip(records.web_events, lines, strict=True):
                 writers.ga4.write(event.row["event_date"], line, event.duplicated)
@@ -78,6 +82,7 @@ def generate_exports(
             writers.salesforce.write("Opportunity", records.opportunities)
             writers.salesforce.write("OpportunityHistory", records.opportunity_history)
             writers.salesforce.write("Case", records.cases)
+            writers.salesforce.write("OpportunityContactRole", records.opportunity_contact_roles)
             truth.add_person(records, lines)
             responses.extend(records.surveys)
         for spec in SURVEYS:
@@ -111,6 +116,7 @@ def generate_exports(
                 "null": CONVERSION_NULL,
                 "demo_request_share": dict(DEMO_REQUEST_SHARE),
             },
+            "accounts": dict(ACCOUNT_PLANTS),
         },
         "expected": truth.expected(),
     }

@@ -20,6 +20,7 @@ SALESFORCE_PREFIXES: dict[str, str] = {
     "Opportunity": "006",
     "OpportunityHistory": "008",
     "Case": "500",
+    "OpportunityContactRole": "00K",
 }
 
 
@@ -46,17 +47,24 @@ def salesforce_checksum(id15: str) -> str:
 class SalesforceIds:
     """Hands out 18-character ids per object, e.g. `0035g00000Xy12AbCDE` style."""
 
-    def __init__(self, salt: int) -> None:
+    def __init__(self, salt: int, pod: str = "Dn000") -> None:
+        """`pod` (5 characters) is the middle of every id: two generators with different pods
+        never hand out the same id, so a second stream of records leaves the first one's ids
+        unchanged."""
+        if len(pod) != 5:
+            raise ValueError(f"pod must be 5 characters, got {pod!r}")
         self._counters: dict[str, int] = {}
         self._offset = salt % _SPREAD
+        self._pod = pod
 
     def next(self, sobject: str) -> str:
         counter = self._counters.get(sobject, 0) + 1
         self._counters[sobject] = counter
         prefix = SALESFORCE_PREFIXES[sobject]
-        offset = self._offset + int(prefix) * 104_729_113  # objects do not share id tails
+        number = int(prefix) if prefix.isdigit() else int(prefix, 36)
+        offset = self._offset + number * 104_729_113  # objects do not share id tails
         scrambled = (counter * _MULTIPLIER + offset) % _SPREAD
-        id15 = prefix + "Dn000" + _base62(scrambled, 7)
+        id15 = prefix + self._pod + _base62(scrambled, 7)
         return id15 + salesforce_checksum(id15)
 
 

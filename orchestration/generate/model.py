@@ -143,6 +143,7 @@ class PersonRecords:
     contacts: list[dict[str, str]] = field(default_factory=list)
     opportunities: list[dict[str, str]] = field(default_factory=list)
     opportunity_history: list[dict[str, str]] = field(default_factory=list)
+    opportunity_contact_roles: list[dict[str, str]] = field(default_factory=list)
     cases: list[dict[str, str]] = field(default_factory=list)
     web_events: list[WebEvent] = field(default_factory=list)
     surveys: list[survey.SurveyResponse] = field(default_factory=list)

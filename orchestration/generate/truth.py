@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from orchestration.generate import followups
+from orchestration.generate.accounts_truth import AccountTruth, opportunity_stage_events
 from orchestration.generate.attribution_truth import AttributionTruth
 from orchestration.generate.churn import ChurnTruth
 from orchestration.generate.clock import HOUR, parse_salesforce_datetime
@@ -170,22 +171,39 @@ class TruthBuilder:
         self.attribution = AttributionTruth()
         self.identity = IdentityTruth()
         self.churn = ChurnTruth(window_end)
+        self.account = AccountTruth()
+        self.account_of_customer: dict[str, str] = {}  # customer -> its master contact's account
         self._last_visit: dict[str, int] = {}  # customer -> last web event, of the current person
 
     # --- people -------------------------------------------------------------------------------
 
     def _occurrence(
-        self, customer: str, rule: Rule, at: int, revenue: Decimal | None = None
+        self,
+        customer: str | None,
+        rule: Rule,
+        at: int,
+        revenue: Decimal | None = None,
+        account: str | None = None,
     ) -> None:
+        """One touchpoint occurrence; `account` is the record's own account (an opportunity's
+        or a case's), else the customer's. A CRM record without a customer counts for its
+        account only."""
         touchpoint = rule.touchpoint_id
         self.touchpoints[touchpoint] += 1
         self.rule_versions[rule.version] += 1
+        phase = self._map_version_occurrence(touchpoint, at)
+        index = PHASE_ORDER[phase] - 1
+        if customer is not None:
+            account = account or self.account_of_customer.get(customer)
+        if account:
+            self.account.add(account, index, at)
+        if customer is None:
+            self.attribution.add_without_customer(touchpoint, at, revenue)
+            return
         self.attribution.add(customer, touchpoint, at, revenue)
         key = (customer, touchpoint)
         self.first_occurrence[key] = min(at, self.first_occurrence.get(key, at))
-        phase = self._map_version_occurrence(touchpoint, at)
         slots = self.entered.setdefault(customer, [None] * len(PHASES))
-        index = PHASE_ORDER[phase] - 1
         self._person_occurrences.append((customer, index, at))
         current = slots[index]
         if current is None or at < current:
@@ -214,6 +232,7 @@ class TruthBuilder:
         self.raw_rows["crm_opportunities"] += len(records.opportunities)
         self.raw_rows["crm_opportunity_history"] += len(records.opportunity_history)
         self.raw_rows["crm_cases"] += len(records.cases)
+        self.raw_rows["crm_opportunity_contact_roles"] += len(records.opportunity_contact_roles)
         self._person_occurrences: list[tuple[str, int, int]] = []
         for account in records.accounts:
             self.accounts[account["Id"][:15]] = account
@@ -263,6 +282,7 @@ class TruthBuilder:
                 self.customer_of_id15[contact_id[:15]] = master
             account = self.accounts.get(rows[master]["AccountId"][:15])
             self.persona_of_customer[master] = persona_of_known(account, rows[master])
+            self.account_of_customer[master] = rows[master]["AccountId"]
 
     def _add_web(self, records: PersonRecords, lines: list[str]) -> None:
         self.raw_rows["web_events"] += len(lines) + sum(e.duplicated for e in records.web_events)
@@ -321,22 +341,22 @@ class TruthBuilder:
                 self.revenue += revenue
 
     def _add_crm(self, records: PersonRecords) -> None:
-        contact_of_opportunity = {row["Id"][:15]: row["ContactId"] for row in records.opportunities}
-        for row in records.opportunity_history:
-            at = parse_salesforce_datetime(row["CreatedDate"])
-            rule = match_rule("crm", {"opportunity_stage": row["StageName"]}, at)
+        for event in opportunity_stage_events(records, self.account):
+            rule = match_rule("crm", {"opportunity_stage": event.stage}, event.at)
             if rule is None:
                 continue
-            contact_id = contact_of_opportunity[row["OpportunityId"][:15]]
-            revenue = Decimal(row["Amount"]) if rule.touchpoint_id == "contract_signed" else None
-            self._occurrence(self.customer_of_id15[contact_id[:15]], rule, at, revenue)
+            customer = self.customer_of_id15[event.contact_id[:15]] if event.contact_id else None
+            revenue = event.amount if rule.touchpoint_id == "contract_signed" else None
+            self.account.add_stage_occurrence(event, customer, rule.touchpoint_id)
+            self._occurrence(customer, rule, event.at, revenue, event.account_id)
             if revenue is not None:
                 self.revenue += revenue
         for row in records.cases:
             at = parse_salesforce_datetime(row["CreatedDate"])
             rule = match_rule("crm", {"case_origin": row["Origin"]}, at)
             if rule is not None:
-                self._occurrence(self.customer_of_id15[row["ContactId"][:15]], rule, at)
+                customer = self.customer_of_id15[row["ContactId"][:15]]
+                self._occurrence(customer, rule, at, account=row["AccountId"] or None)
 
     # --- surveys ------------------------------------------------------------------------------
 
@@ -594,6 +614,7 @@ class TruthBuilder:
             "crm_opportunities",
             "crm_opportunity_history",
             "crm_cases",
+            "crm_opportunity_contact_roles",
             "web_events",
         )
         return {
@@ -664,6 +685,7 @@ class TruthBuilder:
             "attribution": self.attribution.expected(),
             "identity": self.identity.expected(),
             "churn": self.churn.expected(self._buyers()),
+            "accounts": self.account.expected(),
         }
 
     def _buyers(self) -> set[str]:

@@ -22,6 +22,7 @@ SALESFORCE_FILES: dict[str, tuple[tuple[str, ...], bool]] = {
     "Opportunity": (crm.OPPORTUNITY_FIELDS, True),
     "OpportunityHistory": (crm.OPPORTUNITY_HISTORY_FIELDS, True),
     "Case": (crm.CASE_FIELDS, False),
+    "OpportunityContactRole": (crm.OPPORTUNITY_CONTACT_ROLE_FIELDS, False),
 }
 
 

@@ -24,6 +24,7 @@ MARTS = {
     "fct_survey_responses",
     "fct_journey_phases",
     "fct_journey_phase_visits",
+    "fct_account_journey_phases",
     "agg_nps",
     "agg_phase_funnel",
     "agg_rule_coverage",

@@ -341,7 +341,7 @@ def test_the_closed_phase_funnel_reproduces_the_planted_funnel(sample_run, truth
         "select step_id, customers_reached, customers_reached_next, step_conversion,"
         " overall_conversion, median_hours_to_next_step, p90_hours_to_next_step"
         " from marts.agg_funnel where funnel_id = 'lifecycle_phases' and funnel_mode = 'closed'"
-        " and cut = 'all' order by step_number",
+        " and cut = 'all' and subject = 'customer' order by step_number",
         published=True,
     )
     expected = [e for e in truth["expected"]["funnel"] if e["journey_id"] == "customer_lifecycle"]
@@ -366,7 +366,7 @@ def test_the_closed_phase_funnel_reproduces_the_planted_funnel(sample_run, truth
         split = sample_run.query(
             "select step_number, sum(customers_reached) from marts.agg_funnel"
             " where funnel_id = 'lifecycle_phases' and funnel_mode = 'closed' and cut = ?"
-            " group by 1 order by 1",
+            " and subject = 'customer' group by 1 order by 1",
             [cut],
             published=True,
         )

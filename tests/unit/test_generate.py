@@ -114,6 +114,7 @@ def test_landing_layout(sample: tuple[Path, dict[str, Any]]) -> None:
         "Case.csv",
         "Contact.csv",
         "Opportunity.csv",
+        "OpportunityContactRole.csv",
         "OpportunityHistory.csv",
     ]
     assert sorted(p.name for p in (out / "survey").iterdir()) == [
@@ -229,6 +230,7 @@ def test_qualtrics_local_times_convert_back_unambiguously(
         ("Opportunity", True, "006"),
         ("OpportunityHistory", True, "008"),
         ("Case", False, "500"),
+        ("OpportunityContactRole", False, "00K"),
     ],
 )
 def test_salesforce_files(
@@ -278,7 +280,8 @@ def test_salesforce_quirks(sample: tuple[Path, dict[str, Any]]) -> None:
     assert all((row["ClosedDate"] == "") == (row["IsClosed"] == "false") for row in cases)
     opportunities = _salesforce(out / "crm" / "Opportunity.csv")
     contact_ids = {row["Id"] for row in contacts}
-    assert all(row["CONTACTID"] in contact_ids for row in opportunities)
+    # an opportunity names one of the contacts, or none (B2B plants: the account's only)
+    assert all(row["CONTACTID"] in contact_ids | {""} for row in opportunities)
 
 
 # --- GA4 --------------------------------------------------------------------------------------
@@ -445,6 +448,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "churn_logit",
         "emotion_dip",
         "conversion_driver",
+        "accounts",
     }
     expected = truth["expected"]
     assert set(expected) == {
@@ -475,6 +479,7 @@ def test_truth_shape(sample: tuple[Path, dict[str, Any]]) -> None:
         "churn",
         "emotion_curve",
         "conversion_drivers",
+        "accounts",
     }
     assert set(expected["touchpoints"]) == set(TOUCHPOINT_PHASE)
     for block in _nps_blocks(expected):
@@ -525,6 +530,7 @@ def test_truth_counts_match_the_files(sample: tuple[Path, dict[str, Any]]) -> No
         "crm_opportunities": "Opportunity",
         "crm_opportunity_history": "OpportunityHistory",
         "crm_cases": "Case",
+        "crm_opportunity_contact_roles": "OpportunityContactRole",
     }
     for table, sobject in files.items():
         assert raw[table] == len(_salesforce(out / "crm" / f"{sobject}.csv"))
@@ -590,3 +596,35 @@ def test_the_generator_does_not_load_dagster() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == "[]"
+
+
+def test_account_plants(sample: tuple[Path, dict[str, Any]]) -> None:
+    """B2B plants: contact roles with one primary (the Opportunity's contact, when it names
+    one) among contacts of the opportunity's account; opportunities with no contact at all;
+    opportunities without OpportunityHistory; truth.json counts them as written."""
+    out, truth = sample
+    accounts = truth["expected"]["accounts"]
+    opportunities = {row["ID"]: row for row in _salesforce(out / "crm" / "Opportunity.csv")}
+    contacts = {row["Id"]: row for row in _salesforce(out / "crm" / "Contact.csv")}
+    roles: dict[str, list[dict[str, str]]] = {}
+    for row in _salesforce(out / "crm" / "OpportunityContactRole.csv"):
+        roles.setdefault(row["OpportunityId"], []).append(row)
+    assert roles, "some opportunities have contact roles"
+    for opportunity_id, members in roles.items():
+        opportunity = opportunities[opportunity_id]
+        primary = [row["ContactId"] for row in members if row["IsPrimary"] == "true"]
+        assert len(primary) == 1 and len(members) > 1
+        assert opportunity["CONTACTID"] in ("", primary[0])
+        for row in members:
+            assert contacts[row["ContactId"]]["AccountId"] == opportunity["ACCOUNTID"]
+    without_contact = [
+        key for key, row in opportunities.items() if not row["CONTACTID"] and key not in roles
+    ]
+    assert len(without_contact) == accounts["opportunities_without_contact"] > 0
+    assert all(opportunities[key]["ACCOUNTID"] for key in without_contact)
+    with_history = {
+        row["OPPORTUNITYID"] for row in _salesforce(out / "crm" / "OpportunityHistory.csv")
+    }
+    without_history = set(opportunities) - with_history
+    assert len(without_history) == accounts["opportunities_without_history"] > 0
+    assert accounts["opportunities_with_several_contact_roles"] == len(roles)

@@ -40,7 +40,9 @@ contact_roles as (
 ),
 
 -- An opportunity without ContactId takes the contact of its primary OpportunityContactRole
--- (the latest one if an export holds several).
+-- (the latest one if an export holds several). The other contact roles make no touchpoints: a
+-- stage change is one touchpoint, of the opportunity's contact and of its account (the
+-- account's journey sees it whether or not a contact is named).
 primary_contact_roles as (
 
     select
@@ -68,7 +70,8 @@ web_event_names as (
         customer_id,
         event_at as occurred_at,
         session_id,
-        revenue
+        revenue,
+        cast(null as {{ dbt.type_string() }}) as account_id
     from web_events
 
 ),
@@ -85,7 +88,8 @@ web_page_paths as (
         customer_id,
         event_at as occurred_at,
         session_id,
-        revenue
+        revenue,
+        cast(null as {{ dbt.type_string() }}) as account_id
     from web_events
     where event_name = 'page_view' and page_path is not null
 
@@ -102,7 +106,8 @@ opportunity_stages as (
         contacts.customer_id,
         stage_changes.changed_at as occurred_at,
         cast(null as {{ dbt.type_string() }}) as session_id,
-        stage_changes.amount as revenue
+        stage_changes.amount as revenue,
+        opportunities.account_id
     from stage_changes
     left join opportunities
         on stage_changes.opportunity_id_15 = opportunities.opportunity_id_15
@@ -111,6 +116,93 @@ opportunity_stages as (
     left join contacts
         on
             coalesce(opportunities.contact_id_15, primary_contact_roles.contact_id_15)
+            = contacts.contact_id_15
+
+),
+
+-- An opportunity without any OpportunityHistory row (say, migrated from another CRM) still
+-- gives its created and closed stages from its own row: the first stage of the sales process
+-- (var cjm_opportunity_first_stage) at CreatedDate, and its StageName at CloseDate (midnight
+-- UTC, never before CreatedDate) when it is won or in a closed stage (var
+-- cjm_closed_opportunity_stages). Their record ids are the opportunity's with `:created` /
+-- `:closed`, so each is one touchpoint occurrence.
+opportunities_with_history as (
+
+    select distinct opportunity_id_15
+    from stage_changes
+
+),
+
+opportunities_without_history as (
+
+    select
+        opportunities.*,
+        coalesce(
+            opportunities.is_won
+            or opportunities.stage_name in (
+                {%- for stage in var('cjm_closed_opportunity_stages') %}
+                    '{{ stage }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            ),
+            false
+        ) as is_closed
+    from opportunities
+    left join opportunities_with_history
+        on opportunities.opportunity_id_15 = opportunities_with_history.opportunity_id_15
+    where opportunities_with_history.opportunity_id_15 is null
+
+),
+
+opportunity_row_stages as (
+
+    select
+        opportunity_id || ':created' as source_record_id,
+        opportunity_id_15,
+        contact_id_15,
+        account_id,
+        '{{ var("cjm_opportunity_first_stage") }}' as stage_name,
+        created_at as occurred_at,
+        amount
+    from opportunities_without_history
+
+    union all
+
+    select
+        opportunity_id || ':closed' as source_record_id,
+        opportunity_id_15,
+        contact_id_15,
+        account_id,
+        stage_name,
+        case
+            when cast(close_date as timestamp) > created_at or created_at is null
+                then cast(close_date as timestamp)
+            else created_at
+        end as occurred_at,
+        amount
+    from opportunities_without_history
+    where is_closed and close_date is not null
+
+),
+
+opportunity_row_candidates as (
+
+    select
+        'crm' as source_system,
+        'opportunity' as source_object,
+        opportunity_row_stages.source_record_id,
+        'opportunity_stage' as field,
+        opportunity_row_stages.stage_name as field_value,
+        contacts.customer_id,
+        opportunity_row_stages.occurred_at,
+        cast(null as {{ dbt.type_string() }}) as session_id,
+        opportunity_row_stages.amount as revenue,
+        opportunity_row_stages.account_id
+    from opportunity_row_stages
+    left join primary_contact_roles
+        on opportunity_row_stages.opportunity_id_15 = primary_contact_roles.opportunity_id_15
+    left join contacts
+        on
+            coalesce(opportunity_row_stages.contact_id_15, primary_contact_roles.contact_id_15)
             = contacts.contact_id_15
 
 ),
@@ -126,7 +218,8 @@ case_origins as (
         contacts.customer_id,
         cases.created_at as occurred_at,
         cast(null as {{ dbt.type_string() }}) as session_id,
-        cast(null as double) as revenue
+        cast(null as double) as revenue,
+        cases.account_id
     from cases
     left join contacts
         on cases.contact_id_15 = contacts.contact_id_15
@@ -140,6 +233,8 @@ unioned as (
     select * from web_page_paths
     union all
     select * from opportunity_stages
+    union all
+    select * from opportunity_row_candidates
     union all
     select * from case_origins
 

@@ -89,7 +89,8 @@ final as (
         customer_id,
         occurred_at,
         session_id,
-        revenue as source_revenue
+        revenue as source_revenue,
+        account_id as record_account_id
     from ranked
     where match_rank = 1
 

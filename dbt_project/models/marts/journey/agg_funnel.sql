@@ -1,12 +1,19 @@
 {#-
-    Funnels of seed `funnels` counted per mode, cut and step from int_funnel_steps_reached
-    (which holds the rules: order, windows, modes).
+    Funnels of seed `funnels` counted per subject (customers, CRM accounts), mode, cut and step
+    from int_funnel_steps_reached and int_account_funnel_steps_reached (which hold the rules:
+    order, windows, modes).
 -#}
 with
 
-reached as (
+customer_steps as (
 
     select * from {{ ref('int_funnel_steps_reached') }}
+
+),
+
+account_steps as (
+
+    select * from {{ ref('int_account_funnel_steps_reached') }}
 
 ),
 
@@ -33,25 +40,66 @@ funnel_windows as (
 
 ),
 
+-- The subjects a funnel counts: customers, and CRM accounts (subject_id the key of either).
+reached as (
+
+    select
+        'customer' as subject,
+        customer_id as subject_id,
+        funnel_id,
+        funnel_mode,
+        step_number,
+        entered_at,
+        reached_at
+    from customer_steps
+
+    union all
+
+    select
+        'account' as subject,
+        account_id as subject_id,
+        funnel_id,
+        funnel_mode,
+        step_number,
+        entered_at,
+        reached_at
+    from account_steps
+
+),
+
 first_touches as (
 
     select
-        customer_id,
+        'customer' as subject,
+        customer_id as subject_id,
         channel,
         row_number() over (
             partition by customer_id order by occurred_at, touchpoint_occurrence_id
         ) as touch_rank
     from touchpoints
 
+    union all
+
+    select
+        'account' as subject,
+        account_id as subject_id,
+        channel,
+        row_number() over (
+            partition by account_id order by occurred_at, touchpoint_occurrence_id
+        ) as touch_rank
+    from touchpoints
+    where account_id is not null
+
 ),
 
--- Each reached step with the time to the customer's next step (when reached).
+-- Each reached step with the time to the subject's next step (when reached).
 steps as (
 
     select
+        reached.subject,
         reached.funnel_id,
         reached.funnel_mode,
-        reached.customer_id,
+        reached.subject_id,
         reached.step_number,
         cast({{ dbt.date_trunc('month', 'reached.entered_at') }} as date) as cohort_month,
         coalesce(first_touches.channel, 'none') as first_touch_channel,
@@ -60,16 +108,20 @@ steps as (
     from reached
     left join reached as next_step
         on
-            reached.funnel_id = next_step.funnel_id
+            reached.subject = next_step.subject
+            and reached.funnel_id = next_step.funnel_id
             and reached.funnel_mode = next_step.funnel_mode
-            and reached.customer_id = next_step.customer_id
+            and reached.subject_id = next_step.subject_id
             and reached.step_number + 1 = next_step.step_number
     left join first_touches
-        on reached.customer_id = first_touches.customer_id and first_touches.touch_rank = 1
+        on
+            reached.subject = first_touches.subject
+            and reached.subject_id = first_touches.subject_id
+            and first_touches.touch_rank = 1
 
 ),
 
--- The cuts: all customers, per cohort month (month of entering), per first-touch channel.
+-- The cuts: all subjects, per cohort month (month of entering), per first-touch channel.
 {%- set cuts = [
     ('all', 'cast(null as date)', "'all'"),
     ('cohort_month', 'cohort_month', "'all'"),
@@ -79,12 +131,13 @@ cuts as (
 
     {% for cut, cohort_month, first_touch_channel in cuts -%}
         select
+            subject,
             '{{ cut }}' as cut,
             {{ cohort_month }} as cohort_month,
             {{ first_touch_channel }} as first_touch_channel,
             funnel_id,
             funnel_mode,
-            customer_id,
+            subject_id,
             step_number,
             has_reached_next_step,
             hours_to_next_step
@@ -97,6 +150,7 @@ cuts as (
 counted as (
 
     select
+        subject,
         cut,
         cohort_month,
         first_touch_channel,
@@ -108,27 +162,31 @@ counted as (
         {{ percentile_cont('hours_to_next_step', 0.5) }} as median_hours_to_next_step,
         {{ percentile_cont('hours_to_next_step', 0.9) }} as p90_hours_to_next_step
     from cuts
-    group by cut, cohort_month, first_touch_channel, funnel_id, funnel_mode, step_number
+    group by subject, cut, cohort_month, first_touch_channel, funnel_id, funnel_mode, step_number
 
 ),
 
 entered as (
 
     select
+        subject,
         cut,
         cohort_month,
         first_touch_channel,
         funnel_id,
         funnel_mode,
-        count(distinct customer_id) as customers_entered
+        count(distinct subject_id) as customers_entered
     from cuts
-    group by cut, cohort_month, first_touch_channel, funnel_id, funnel_mode
+    group by subject, cut, cohort_month, first_touch_channel, funnel_id, funnel_mode
 
 ),
 
 final as (
 
     select
+        -- what the customers_* columns count: customers, or CRM accounts (the contract puts
+        -- it last, after the columns it was added to)
+        counted.subject,
         counted.funnel_id,
         counted.funnel_mode,
         counted.cut,
@@ -158,7 +216,8 @@ final as (
     from counted
     inner join entered
         on
-            counted.cut = entered.cut
+            counted.subject = entered.subject
+            and counted.cut = entered.cut
             and counted.funnel_id = entered.funnel_id
             and counted.funnel_mode = entered.funnel_mode
             and counted.first_touch_channel = entered.first_touch_channel

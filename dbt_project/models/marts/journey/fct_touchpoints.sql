@@ -12,6 +12,23 @@ map_versions as (
 
 ),
 
+contacts as (
+
+    select * from {{ ref('int_contacts_deduplicated') }}
+
+),
+
+-- A known customer's account is its master contact's.
+customer_accounts as (
+
+    select
+        customer_id,
+        account_id
+    from contacts
+    where is_master_contact
+
+),
+
 final as (
 
     select
@@ -33,7 +50,10 @@ final as (
         -- only touchpoints flagged has_revenue carry money, so no amount counts twice
         case
             when map_versions.has_revenue then touchpoints_mapped.source_revenue
-        end as revenue
+        end as revenue,
+        -- the record's own account (an opportunity's, a case's), else the customer's
+        coalesce(touchpoints_mapped.record_account_id, customer_accounts.account_id)
+            as account_id
     from touchpoints_mapped
     -- the map version valid when the record occurred; a touchpoint without a version then
     -- leaves phase_id NULL, which the not-null test stops
@@ -45,6 +65,8 @@ final as (
                 'map_versions.map_valid_to',
                 'touchpoints_mapped.occurred_at',
             ) }}
+    left join customer_accounts
+        on touchpoints_mapped.customer_id = customer_accounts.customer_id
 
 )
 

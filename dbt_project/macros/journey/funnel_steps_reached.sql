@@ -1,0 +1,314 @@
+{#-
+    Ordered funnels of seed `funnels`. A customer reaches step k+1 with the first occurrence
+    of step k+1 at or after the moment they reached step k, within `window_days` of entering
+    the funnel and within the step's `step_window_hours` of reaching step k. Modes: closed
+    (entering means doing step 1), open (a customer enters at the first step they do,
+    whichever it is, and goes on from there), strict (as closed, and each next step must be
+    the customer's next event of its kind: no other touchpoint between two touchpoint steps,
+    no visit of another phase between two phase steps; repeats of the same touchpoint in a
+    row count as one) and any_order (step k = the k-th distinct step of the funnel the
+    customer did, in any order, within `window_days` of the first). The steps are followed by
+    a fixed number of joins (`cjm_funnel_max_steps`, a test checks the seed stays within it),
+    so the SQL needs no recursion. One row per funnel, mode, customer and step reached, with
+    when the customer entered the funnel and reached the step; agg_funnel counts them and
+    agg_conversion_drivers compares who completed a funnel with who did not.
+    `subject` is the key column that follows (customer_id, account_id) in `phase_visits`
+    and `touchpoints`; int_funnel_steps_reached and int_account_funnel_steps_reached are this
+    macro.
+-#}
+{% macro funnel_steps_reached(funnels, phase_visits, touchpoints, subject) %}
+{%- set max_steps = var('cjm_funnel_max_steps', 8) -%}
+
+with
+
+funnels as (
+
+    select * from {{ funnels }}
+
+),
+
+phase_visits as (
+
+    select * from {{ phase_visits }}
+
+),
+
+touchpoints as (
+
+    select * from {{ touchpoints }}
+
+),
+
+-- Every touchpoint occurrence of a followed customer with its run number: the count of
+-- changes of touchpoint so far (a repeat of the same touchpoint in a row stays in its run).
+touchpoint_changes as (
+
+    select
+        {{ subject }},
+        touchpoint_occurrence_id,
+        touchpoint_id,
+        occurred_at,
+        case
+            when lag(touchpoint_id) over customer_order = touchpoint_id then 0 else 1
+        end as is_new_run
+    from touchpoints
+    where {{ subject }} is not null
+    window customer_order as (
+        partition by {{ subject }} order by occurred_at, touchpoint_occurrence_id
+    )
+
+),
+
+touchpoint_runs as (
+
+    select
+        {{ subject }},
+        touchpoint_id,
+        occurred_at,
+        sum(is_new_run) over (
+            partition by {{ subject }}
+            order by occurred_at, touchpoint_occurrence_id
+            rows between unbounded preceding and current row
+        ) as run_number
+    from touchpoint_changes
+
+),
+
+funnel_windows as (
+
+    select
+        funnel_id,
+        max(window_days) as window_days,
+        max(step_number) as steps
+    from funnels
+    group by funnel_id
+
+),
+
+-- Every occurrence of every funnel step: phase entries (re-entries too) and the touchpoints
+-- of known or anonymous customers.
+step_events as (
+
+    select
+        funnels.funnel_id,
+        funnels.step_number,
+        phase_visits.{{ subject }},
+        phase_visits.entered_at as occurred_at,
+        'phase' as event_kind,
+        cast(phase_visits.visit_sequence as bigint) as run_number
+    from funnels
+    inner join phase_visits
+        on funnels.step_type = 'phase' and funnels.step_id = phase_visits.phase_id
+
+    union all
+
+    -- a funnel follows customers: a CRM record without a contact cannot be followed
+    select
+        funnels.funnel_id,
+        funnels.step_number,
+        touchpoint_runs.{{ subject }},
+        touchpoint_runs.occurred_at,
+        'touchpoint' as event_kind,
+        cast(touchpoint_runs.run_number as bigint) as run_number
+    from funnels
+    inner join touchpoint_runs
+        on
+            funnels.step_type = 'touchpoint'
+            and funnels.step_id = touchpoint_runs.touchpoint_id
+
+),
+
+first_events as (
+
+    select
+        funnel_id,
+        step_number,
+        {{ subject }},
+        occurred_at,
+        event_kind,
+        run_number,
+        row_number() over (
+            partition by funnel_id, {{ subject }} order by occurred_at, step_number
+        ) as event_rank,
+        row_number() over (
+            partition by funnel_id, {{ subject }}, step_number order by occurred_at, run_number
+        ) as step_occurrence_rank
+    from step_events
+
+),
+
+entries as (
+
+    {% for mode in ['closed', 'strict'] -%}
+        select
+            funnel_id,
+            '{{ mode }}' as funnel_mode,
+            {{ subject }},
+            1 as step_number,
+            occurred_at as entered_at,
+            occurred_at as reached_at,
+            event_kind as reached_kind,
+            run_number as reached_run
+        from first_events
+        where step_number = 1 and step_occurrence_rank = 1
+
+        union all
+    {% endfor %}
+
+    select
+        funnel_id,
+        'open' as funnel_mode,
+        {{ subject }},
+        step_number,
+        occurred_at as entered_at,
+        occurred_at as reached_at,
+        event_kind as reached_kind,
+        run_number as reached_run
+    from first_events
+    where event_rank = 1
+
+),
+
+reached_1 as (
+
+    select * from entries
+
+),
+
+{% for step in range(2, max_steps + 1) %}
+    reached_{{ step }} as (
+
+        select
+            previous.funnel_id,
+            previous.funnel_mode,
+            previous.{{ subject }},
+            previous.entered_at,
+            previous.step_number + 1 as step_number,
+            min(step_events.occurred_at) as reached_at,
+            -- a step's events are of one kind; the earliest has the lowest run number
+            min(step_events.event_kind) as reached_kind,
+            min(step_events.run_number) as reached_run
+        from reached_{{ step - 1 }} as previous
+        inner join step_events
+            on
+                previous.funnel_id = step_events.funnel_id
+                and previous.{{ subject }} = step_events.{{ subject }}
+                and step_events.step_number = previous.step_number + 1
+                and previous.reached_at <= step_events.occurred_at
+        inner join funnel_windows
+            on previous.funnel_id = funnel_windows.funnel_id
+        inner join funnels as next_step
+            on
+                previous.funnel_id = next_step.funnel_id
+                and previous.step_number + 1 = next_step.step_number
+        where
+            (
+                funnel_windows.window_days is null
+                or step_events.occurred_at
+                <= {{ dbt.dateadd('day', 'funnel_windows.window_days', 'previous.entered_at') }}
+            )
+            and (
+                next_step.step_window_hours is null
+                or step_events.occurred_at
+                <= {{ dbt.dateadd('hour', 'next_step.step_window_hours', 'previous.reached_at') }}
+            )
+            -- strict: the next event of the same kind (between a phase step and a touchpoint
+            -- step strict is as closed)
+            and (
+                previous.funnel_mode != 'strict'
+                or previous.reached_kind != step_events.event_kind
+                or step_events.run_number = previous.reached_run + 1
+            )
+        group by
+            previous.funnel_id,
+            previous.funnel_mode,
+            previous.{{ subject }},
+            previous.step_number,
+            previous.entered_at
+
+    ),
+{% endfor %}
+
+-- any_order: the first occurrence of each step; step k is the k-th distinct step done, within
+-- window_days of the first.
+any_order_firsts as (
+
+    select
+        funnel_id,
+        {{ subject }},
+        step_number,
+        occurred_at
+    from first_events
+    where step_occurrence_rank = 1
+
+),
+
+any_order_entries as (
+
+    select
+        funnel_id,
+        {{ subject }},
+        min(occurred_at) as entered_at
+    from any_order_firsts
+    group by funnel_id, {{ subject }}
+
+),
+
+any_order_reached as (
+
+    select
+        any_order_firsts.funnel_id,
+        'any_order' as funnel_mode,
+        any_order_firsts.{{ subject }},
+        any_order_entries.entered_at,
+        any_order_firsts.occurred_at as reached_at,
+        cast(row_number() over (
+            partition by any_order_firsts.funnel_id, any_order_firsts.{{ subject }}
+            order by any_order_firsts.occurred_at, any_order_firsts.step_number
+        ) as integer) as step_number
+    from any_order_firsts
+    inner join any_order_entries
+        on
+            any_order_firsts.funnel_id = any_order_entries.funnel_id
+            and any_order_firsts.{{ subject }} = any_order_entries.{{ subject }}
+    inner join funnel_windows
+        on any_order_firsts.funnel_id = funnel_windows.funnel_id
+    where
+        funnel_windows.window_days is null
+        or any_order_firsts.occurred_at
+        <= {{ dbt.dateadd('day', 'funnel_windows.window_days', 'any_order_entries.entered_at') }}
+
+),
+
+reached as (
+
+    {% for step in range(1, max_steps + 1) -%}
+        select
+            funnel_id,
+            funnel_mode,
+            {{ subject }},
+            step_number,
+            entered_at,
+            reached_at
+        from reached_{{ step }}
+        union all
+    {% endfor %}
+    select
+        funnel_id,
+        funnel_mode,
+        {{ subject }},
+        step_number,
+        entered_at,
+        reached_at
+    from any_order_reached
+
+),
+
+final as (
+
+    select * from reached
+
+)
+
+select * from final
+{% endmacro %}

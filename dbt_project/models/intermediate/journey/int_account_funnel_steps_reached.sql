@@ -1,0 +1,10 @@
+{#-
+    Accounts through the funnels of seed `funnels`, by the customers' rules on the accounts'
+    phase visits and touchpoints (macros/journey/funnel_steps_reached.sql).
+-#}
+{{ funnel_steps_reached(
+    ref('funnels'),
+    ref('int_account_phase_visits_sequenced'),
+    ref('fct_touchpoints'),
+    'account_id',
+) }}
