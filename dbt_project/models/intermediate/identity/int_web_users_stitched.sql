@@ -1,10 +1,8 @@
+{#- The events are named in each CTE that reads them rather than through one import CTE:
+    DuckDB materializes a CTE that several others read, which would hold every event. -#}
+{%- set events = ref('stg_web__events') %}
+
 with
-
-events as (
-
-    select * from {{ ref('stg_web__events') }}
-
-),
 
 contacts as (
 
@@ -19,7 +17,7 @@ web_users as (
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         count(*) as events
-    from events
+    from {{ events }}
     where user_pseudo_id is not null
     group by user_pseudo_id
 
@@ -37,7 +35,7 @@ first_user_ids as (
             partition by user_pseudo_id
             order by event_at asc, user_id asc
         ) as user_id_rank
-    from events
+    from {{ events }}
     where user_pseudo_id is not null and user_id is not null
 
 ),

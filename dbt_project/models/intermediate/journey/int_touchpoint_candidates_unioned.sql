@@ -1,13 +1,10 @@
 -- A view: it only reshapes its inputs, and int_touchpoints_mapped reads it once.
 {{ config(materialized='view') }}
+{#- The events are named in each CTE that reads them rather than through one import CTE:
+    DuckDB materializes a CTE that several others read, which would hold every event. -#}
+{%- set web_events = ref('int_web_events_sessionized') %}
 
 with
-
-web_events as (
-
-    select * from {{ ref('int_web_events_sessionized') }}
-
-),
 
 stage_changes as (
 
@@ -72,7 +69,7 @@ web_event_names as (
         session_id,
         revenue,
         cast(null as {{ dbt.type_string() }}) as account_id
-    from web_events
+    from {{ web_events }}
 
 ),
 
@@ -90,7 +87,7 @@ web_page_paths as (
         session_id,
         revenue,
         cast(null as {{ dbt.type_string() }}) as account_id
-    from web_events
+    from {{ web_events }}
     where event_name = 'page_view' and page_path is not null
 
 ),
