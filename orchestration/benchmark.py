@@ -22,6 +22,8 @@ contract's rules (see ``tests/unit/test_generate.py``).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import gzip
 import json
 import os
 import re
@@ -364,15 +366,13 @@ def _busy_seconds(intervals: list[tuple[float, float]]) -> float:
 def dbt_seconds(run_results: Path) -> dict[str, float]:
     """Wall seconds of the dbt step during which a model (or seed) ran, and during which only
     tests ran (dbt runs them side by side on its threads), from run_results.json."""
-    from datetime import datetime
-
     intervals: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
     for result in json.loads(run_results.read_text())["results"]:
         timing = [t for t in result.get("timing", []) if t.get("started_at")]
         if not timing:
             continue
-        start = min(datetime.fromisoformat(t["started_at"].rstrip("Z")) for t in timing)
-        stop = max(datetime.fromisoformat(t["completed_at"].rstrip("Z")) for t in timing)
+        start = min(dt.datetime.fromisoformat(t["started_at"].rstrip("Z")) for t in timing)
+        stop = max(dt.datetime.fromisoformat(t["completed_at"].rstrip("Z")) for t in timing)
         is_test = result["unique_id"].startswith("test.")
         intervals[is_test].append((start.timestamp(), stop.timestamp()))
     models = _busy_seconds(intervals[False])
@@ -470,8 +470,6 @@ def next_day(landing: Path, target: Path) -> Path | None:
     export day: the newest day's events again, one day later (event_date, timestamps and the
     file name moved by a day), as the next nightly export would bring. None without GA4 files.
     """
-    import gzip
-
     days = sorted((landing / "web").glob("events_*.json*"))
     if not days:
         return None
@@ -479,8 +477,6 @@ def next_day(landing: Path, target: Path) -> Path | None:
     stamp = re.search(r"events_(\d{8})", newest.name)
     if stamp is None:
         return None
-    import datetime as dt
-
     day = dt.datetime.strptime(stamp.group(1), "%Y%m%d") + dt.timedelta(days=1)
     for path in landing.rglob("*"):
         if path.is_file():
