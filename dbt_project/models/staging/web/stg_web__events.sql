@@ -169,7 +169,8 @@ renamed as (
 
         ----------  incremental partition
         _partition_date,
-        _partition_signature
+        _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
 
     from deduplicated
 
@@ -215,7 +216,8 @@ final as (
         _source_row,
         _loaded_at,
         _partition_date,
-        _partition_signature
+        _partition_signature,
+        _invocation_id
     from renamed
 
 )
