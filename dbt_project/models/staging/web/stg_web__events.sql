@@ -54,7 +54,9 @@ partitions_to_build as (
 fingerprinted as (
 
     select
-        {{ row_fingerprint(ga4_columns) }} as event_id,
+        {{ row_fingerprint(
+            ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
+        ) }} as event_id,
         _loaded_at,
         _source_file,
         _source_row,
