@@ -49,26 +49,27 @@
 {#-
     The partitions to build: every partition of the input when the model is built in full, else
     the partitions whose input signature differs from the stored one (input partitions that
-    are new or changed). `input_signatures`: a CTE with columns partition_date and
-    partition_signature. Partitions that vanished from the input are removed by the pre-hook
-    `delete_vanished_partitions`.
+    are new or changed). `input_signatures`: a CTE with columns partition_key and
+    partition_signature; `partition_column`: the model's column that holds the partition
+    (an export day `_partition_date`, or a subject such as customer_id). Partitions that
+    vanished from the input are removed by the pre-hook `delete_vanished_partitions`.
 -#}
-{% macro partitions_to_build(input_signatures) -%}
+{% macro partitions_to_build(input_signatures, partition_column='_partition_date') -%}
     select
-        {{ input_signatures }}.partition_date,
+        {{ input_signatures }}.partition_key,
         {{ input_signatures }}.partition_signature
     from {{ input_signatures }}
     {%- if is_incremental() %}
         left join (
             select distinct
-                _partition_date,
+                {{ partition_column }} as partition_key,
                 _partition_signature
             from {{ this }}
         ) as built
             on
-                {{ input_signatures }}.partition_date = built._partition_date
+                {{ input_signatures }}.partition_key = built.partition_key
                 and {{ input_signatures }}.partition_signature = built._partition_signature
-    where built._partition_date is null
+    where built.partition_key is null
     {%- endif %}
 {%- endmacro %}
 
@@ -76,13 +77,15 @@
 {#-
     Pre-hook of a partitioned incremental model: delete the partitions whose input rows are all
     gone (the delete+insert strategy replaces only the partitions it builds). Runs inside the
-    model's transaction. `input`: relation; `partition_expression`: its partition per row.
+    model's transaction. `input`: relation; `partition_expression`: its partition per row (rows
+    where it is NULL belong to no partition); `partition_column`: the model's partition column.
 -#}
-{% macro delete_vanished_partitions(input, partition_expression) -%}
+{% macro delete_vanished_partitions(input, partition_expression, partition_column='_partition_date') -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where _partition_date not in (
+        where {{ partition_column }} not in (
             select distinct {{ partition_expression }} from {{ input }}
+            where {{ partition_expression }} is not null
         )
     {%- else -%}
         select 1

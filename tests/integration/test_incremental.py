@@ -29,12 +29,17 @@ from tests.conftest import REPO_ROOT, SAMPLE_LANDING, dbt_target, make_landing
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-# Each incremental model of the project, with a key and a text column the marker test writes.
+# Each incremental model of the project, with its partition column.
 INCREMENTAL_MODELS = {
-    "staging.stg_web__events": ("event_id", "page_title"),
-    "intermediate.int_web_events_sessionized": ("event_id", "page_title"),
-    "intermediate.int_touchpoints_mapped": ("touchpoint_occurrence_id", "matched_value"),
+    "staging.stg_web__events": "_partition_date",
+    "intermediate.int_web_events_sessionized": "_partition_date",
+    "intermediate.int_touchpoints_mapped": "_partition_date",
+    "marts.fct_journey_phase_visits": "customer_id",
+    "intermediate.int_account_phase_visits_sequenced": "account_id",
+    "intermediate.int_funnel_steps_reached": "customer_id",
+    "intermediate.int_account_funnel_steps_reached": "account_id",
 }
+PHASE_VISITS = "marts.fct_journey_phase_visits"
 # Bookkeeping: which dbt invocation built a partition, and signatures that name it.
 BOOKKEEPING = ("_invocation_id", "_partition_signature")
 
@@ -103,12 +108,17 @@ def rebuilt(warehouse: Path, target: Path) -> dict[str, set[str]]:
             table: {
                 partition
                 for (partition,) in con.execute(
-                    f"select distinct _partition_date from {table} where _invocation_id = ?",
+                    f"select distinct {column} from {table} where _invocation_id = ?",
                     [invocation],
                 ).fetchall()
             }
-            for table in INCREMENTAL_MODELS
+            for table, column in INCREMENTAL_MODELS.items()
         }
+
+
+def customers_with_visits(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select count(distinct customer_id) from {PHASE_VISITS}").fetchone()[0]
 
 
 def differences(warehouse: Path, scratch: Path) -> dict[str, tuple[int, int]]:
@@ -171,8 +181,10 @@ def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: 
     build_incrementally(warehouse, root / "target_2")
     # the work followed the change: the raw events of day 1 did not change, so stg left it
     # alone; a day-1 browser logs in on day 3, so the sessions rebuilt day 1 (its events move to
-    # the contact); the touchpoints follow the sessions' days exactly
+    # the contact); the touchpoints follow the sessions' days exactly; the phase visits of the
+    # customers whose touchpoints did not change are left alone
     built = rebuilt(warehouse, root / "target_2")
+    assert 0 < len(built[PHASE_VISITS]) < customers_with_visits(warehouse)
     assert built["staging.stg_web__events"] == {"20260902", "20260903"}
     assert built["intermediate.int_web_events_sessionized"] == {"20260901", "20260902", "20260903"}
     assert built["intermediate.int_touchpoints_mapped"] == {"20260901", "20260902", "20260903"}

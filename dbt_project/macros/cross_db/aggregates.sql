@@ -6,3 +6,17 @@
 {% macro default__percentile_cont(column, fraction) -%}
     quantile_cont({{ column }}, {{ fraction }})
 {%- endmacro %}
+
+
+{#-
+    Aggregate: `value` of the group's row that comes first when ordered by `order_columns`
+    (ascending, in turn; NULL values kept). An aggregate rather than numbering every row with
+    row_number() and keeping the first: a hash aggregate, no sort.
+-#}
+{% macro first_by(value, order_columns) -%}
+    {{ return(adapter.dispatch('first_by', 'customer_journey')(value, order_columns)) }}
+{%- endmacro %}
+
+{% macro default__first_by(value, order_columns) -%}
+    arg_min_null({{ value }}, {{ named_struct(order_columns) }})
+{%- endmacro %}

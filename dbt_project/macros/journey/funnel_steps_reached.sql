@@ -14,7 +14,7 @@
     agg_conversion_drivers compares who completed a funnel with who did not.
     `subject` is the key column that follows (customer_id, account_id) in `phase_visits`
     and `touchpoints`; int_funnel_steps_reached and int_account_funnel_steps_reached are this
-    macro.
+    macro, both incremental by subject: the model's config names the subject as unique_key.
 -#}
 {% macro funnel_steps_reached(funnels, phase_visits, touchpoints, subject) %}
 {%- set max_steps = var('cjm_funnel_max_steps', 8) -%}
@@ -27,15 +27,84 @@ funnels as (
 
 ),
 
+{#- Incremental by subject (macros/incremental.sql): a run rebuilds the subjects whose
+    touchpoint occurrences or phase visits changed, and every subject when the funnels did.
+    The inputs are named in each CTE that reads them (DuckDB would hold an import CTE read
+    twice in memory). #}
+funnels_signature as (
+
+    select
+        {{ partition_signature(row_signature([
+            'funnel_id', 'step_number', 'step_type', 'step_id', 'window_days',
+            'step_window_hours',
+        ])) }} as funnels_signature
+    from funnels
+
+),
+
+touchpoint_signatures as (
+
+    select
+        {{ subject }} as partition_key,
+        {{ partition_signature(row_signature([
+            'touchpoint_occurrence_id', 'touchpoint_id', 'occurred_at',
+        ])) }} as touchpoints_signature
+    from {{ touchpoints }}
+    where {{ subject }} is not null
+    group by {{ subject }}
+
+),
+
+-- the phase visits of a subject carry the signature they were built from
+phase_visit_signatures as (
+
+    select
+        {{ subject }} as partition_key,
+        min(_partition_signature) as phase_visits_signature
+    from {{ phase_visits }}
+    group by {{ subject }}
+
+),
+
+subject_signatures as (
+
+    select
+        touchpoint_signatures.partition_key,
+        touchpoint_signatures.touchpoints_signature
+        || '/' || coalesce(phase_visit_signatures.phase_visits_signature, '')
+        || '/' || funnels_signature.funnels_signature as partition_signature
+    from touchpoint_signatures
+    left join phase_visit_signatures
+        on touchpoint_signatures.partition_key = phase_visit_signatures.partition_key
+    cross join funnels_signature
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('subject_signatures', subject) }}
+
+),
+
 phase_visits as (
 
-    select * from {{ phase_visits }}
+    select phase_visits.*
+    from {{ phase_visits }} as phase_visits
+    {%- if is_incremental() %}
+    inner join partitions_to_build
+        on phase_visits.{{ subject }} = partitions_to_build.partition_key
+    {%- endif %}
 
 ),
 
 touchpoints as (
 
-    select * from {{ touchpoints }}
+    select touchpoints.*
+    from {{ touchpoints }} as touchpoints
+    {%- if is_incremental() %}
+    inner join partitions_to_build
+        on touchpoints.{{ subject }} = partitions_to_build.partition_key
+    {%- endif %}
 
 ),
 
@@ -306,7 +375,13 @@ reached as (
 
 final as (
 
-    select * from reached
+    select
+        reached.*,
+        partitions_to_build.partition_signature as _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
+    from reached
+    left join partitions_to_build
+        on reached.{{ subject }} = partitions_to_build.partition_key
 
 )
 

@@ -4,21 +4,72 @@
     is a run of occurrences in one phase; "reached the next phase" means entered it in a later
     visit; each visit takes the phase as the map version valid when it began had it
     (`phases`: int_phases_versioned). `subject` is the key column of fct_touchpoints that
-    names the subject (customer_id, account_id); occurrences without one are left out. fct_journey_phase_visits
-    and int_account_phase_visits_sequenced are this macro.
+    names the subject (customer_id, account_id); occurrences without one are left out.
+    fct_journey_phase_visits and int_account_phase_visits_sequenced are this macro, both
+    incremental by subject: the model's config names the subject as unique_key.
 -#}
 {% macro journey_phase_visits(touchpoints, phases, subject) %}
 with
 
-touchpoint_occurrences as (
-
-    select * from {{ touchpoints }}
-
-),
-
 phases_versioned as (
 
     select * from {{ phases }}
+
+),
+
+{#- Incremental by subject (macros/incremental.sql): a run rebuilds the subjects whose
+    touchpoint occurrences changed (the columns read here), and every subject when the map's
+    phases did. The touchpoints are named in each CTE that reads them (DuckDB would hold an
+    import CTE read twice in memory). #}
+phases_signature as (
+
+    select
+        {{ partition_signature(row_signature([
+            'phase_id', 'map_valid_from', 'map_valid_to', 'phase_order', 'phase_valid_from',
+            'next_phase_id',
+        ])) }} as phases_signature
+    from phases_versioned
+
+),
+
+touchpoint_signatures as (
+
+    select
+        {{ subject }} as partition_key,
+        {{ partition_signature(row_signature([
+            'touchpoint_occurrence_id', 'journey_id', 'phase_id', 'occurred_at',
+        ])) }} as touchpoints_signature
+    from {{ touchpoints }}
+    where {{ subject }} is not null
+    group by {{ subject }}
+
+),
+
+subject_signatures as (
+
+    select
+        touchpoint_signatures.partition_key,
+        touchpoint_signatures.touchpoints_signature
+        || '/' || phases_signature.phases_signature as partition_signature
+    from touchpoint_signatures
+    cross join phases_signature
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('subject_signatures', subject) }}
+
+),
+
+touchpoint_occurrences as (
+
+    select touchpoints.*
+    from {{ touchpoints }} as touchpoints
+    {%- if is_incremental() %}
+    inner join partitions_to_build
+        on touchpoints.{{ subject }} = partitions_to_build.partition_key
+    {%- endif %}
 
 ),
 
@@ -163,13 +214,17 @@ final as (
         next_entries.next_phase_entered_at is not null as has_reached_next_phase,
         {{ hours_between(
             'numbered_in_map.entered_at', 'next_entries.next_phase_entered_at'
-        ) }} as hours_to_next_phase
+        ) }} as hours_to_next_phase,
+        partitions_to_build.partition_signature as _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
     from numbered_in_map
     left join next_entries
         on
             numbered_in_map.{{ subject }} = next_entries.{{ subject }}
             and numbered_in_map.journey_id = next_entries.journey_id
             and numbered_in_map.visit_sequence = next_entries.visit_sequence
+    left join partitions_to_build
+        on numbered_in_map.{{ subject }} = partitions_to_build.partition_key
 
 )
 

@@ -39,7 +39,7 @@ rules_signature as (
 candidate_partitions as (
 
     select
-        candidates._partition_date as partition_date,
+        candidates._partition_date as partition_key,
         {{ partition_signature('candidates._row_signature') }}
         || '/' || min(rules_signature.rules_signature) as partition_signature
     from {{ candidates }} as candidates
@@ -67,7 +67,7 @@ field_values as (
         field_value is not null
     {%- if is_incremental() %}
         and _partition_date in (
-            select partitions_to_build.partition_date from partitions_to_build
+            select partitions_to_build.partition_key from partitions_to_build
         )
     {%- endif %}
 
@@ -110,7 +110,7 @@ ranked as (
         ) as match_rank
     from {{ candidates }} as candidates
     left join partitions_to_build
-        on candidates._partition_date = partitions_to_build.partition_date
+        on candidates._partition_date = partitions_to_build.partition_key
     inner join matching_rules
         on
             candidates.source_system = matching_rules.source_system
@@ -122,7 +122,7 @@ ranked as (
                 'candidates.occurred_at',
             ) }}
     {%- if is_incremental() %}
-    where partitions_to_build.partition_date is not null
+    where partitions_to_build.partition_key is not null
     {%- endif %}
 
 ),

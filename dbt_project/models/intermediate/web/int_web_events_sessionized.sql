@@ -26,7 +26,7 @@ web_users as (
 event_partitions as (
 
     select distinct
-        _partition_date as partition_date,
+        _partition_date as partition_key,
         _partition_signature as partition_signature
     from {{ staged_events }}
 
@@ -56,11 +56,11 @@ web_users_changed as (
 
 changed_partitions as (
 
-    select partition_date
+    select partition_key
     from ({{ partitions_to_build('event_partitions') }}) as changed
     {%- if is_incremental() %}
     union
-    select distinct built._partition_date as partition_date
+    select distinct built._partition_date as partition_key
     from {{ this }} as built
     inner join web_users_changed
         on built.user_pseudo_id = web_users_changed.user_pseudo_id
@@ -73,17 +73,17 @@ sessions_on_changed_partitions as (
     select distinct staged_events.session_id
     from {{ staged_events }} as staged_events
     inner join changed_partitions
-        on staged_events._partition_date = changed_partitions.partition_date
+        on staged_events._partition_date = changed_partitions.partition_key
     where staged_events.session_id is not null
 
 ),
 
 partitions_to_build as (
 
-    select changed_partitions.partition_date
+    select changed_partitions.partition_key
     from changed_partitions
     union
-    select distinct staged_events._partition_date as partition_date
+    select distinct staged_events._partition_date as partition_key
     from {{ staged_events }} as staged_events
     inner join sessions_on_changed_partitions
         on staged_events.session_id = sessions_on_changed_partitions.session_id
@@ -95,7 +95,7 @@ sessions_to_build as (
     select distinct staged_events.session_id
     from {{ staged_events }} as staged_events
     inner join partitions_to_build
-        on staged_events._partition_date = partitions_to_build.partition_date
+        on staged_events._partition_date = partitions_to_build.partition_key
     where staged_events.session_id is not null
 
 ),
@@ -107,11 +107,11 @@ events_to_number as (
     select staged_events.*
     from {{ staged_events }} as staged_events
     left join partitions_to_build
-        on staged_events._partition_date = partitions_to_build.partition_date
+        on staged_events._partition_date = partitions_to_build.partition_key
     left join sessions_to_build
         on staged_events.session_id = sessions_to_build.session_id
     where
-        partitions_to_build.partition_date is not null
+        partitions_to_build.partition_key is not null
         or sessions_to_build.session_id is not null
 
 ),
@@ -172,7 +172,7 @@ final as (
         '{{ invocation_id }}' as _invocation_id
     from sessionized
     inner join partitions_to_build
-        on sessionized._partition_date = partitions_to_build.partition_date
+        on sessionized._partition_date = partitions_to_build.partition_key
 
 )
 

@@ -72,28 +72,44 @@ scoped as (
 
 -- All conversions and their revenue per model, period, scope type and conversion type (one
 -- row per conversion: the revenue of a conversion is counted once).
+-- Each conversion once per model, for the totals (read from fct_attribution, not from
+-- `cuts`: cuts read twice would be held in memory whole).
+conversions as (
+
+    select distinct
+        model,
+        conversion_id,
+        conversion_type,
+        converted_at,
+        conversion_revenue
+    from attribution
+
+),
+
+-- The conversions and their revenue per cut; the same for both scope types.
 totals as (
 
-    select
-        model,
-        period_grain,
-        period_start,
-        scope_type,
-        conversion_type,
-        count(*) as conversions,
-        sum(cast(conversion_revenue as decimal(38, 6))) as revenue
-    from (
-        select distinct
-            model,
-            period_grain,
-            period_start,
-            scope_type,
-            conversion_type,
-            conversion_id,
-            conversion_revenue
-        from cuts
-    ) as conversions
-    group by model, period_grain, period_start, scope_type, conversion_type
+    {% for period_grain, period_start in periods -%}
+        {%- set outer_loop = loop -%}
+        {%- for scope_type, _ in scopes -%}
+            {%- set middle_loop = loop -%}
+            {%- for _, conversion_type in conversion_types -%}
+                select
+                    model,
+                    '{{ period_grain }}' as period_grain,
+                    {{ period_start }} as period_start,
+                    '{{ scope_type }}' as scope_type,
+                    {{ conversion_type }} as conversion_type,
+                    count(*) as conversions,
+                    sum(cast(conversion_revenue as decimal(38, 6))) as revenue
+                from conversions
+                group by model, {{ period_start }}, {{ conversion_type }}
+                {% if not (outer_loop.last and middle_loop.last and loop.last) %}
+                    union all
+                {% endif %}
+            {% endfor %}
+        {%- endfor %}
+    {%- endfor %}
 
 ),
 

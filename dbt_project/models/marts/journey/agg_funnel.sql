@@ -67,28 +67,27 @@ reached as (
 
 ),
 
+-- Each subject's first touchpoint occurrence (by time, then id): its channel. An aggregate
+-- per subject rather than numbering every occurrence.
 first_touches as (
 
     select
         'customer' as subject,
         customer_id as subject_id,
-        channel,
-        row_number() over (
-            partition by customer_id order by occurred_at, touchpoint_occurrence_id
-        ) as touch_rank
+        {{ first_by('channel', ['occurred_at', 'touchpoint_occurrence_id']) }} as channel
     from touchpoints
+    where customer_id is not null
+    group by customer_id
 
     union all
 
     select
         'account' as subject,
         account_id as subject_id,
-        channel,
-        row_number() over (
-            partition by account_id order by occurred_at, touchpoint_occurrence_id
-        ) as touch_rank
+        {{ first_by('channel', ['occurred_at', 'touchpoint_occurrence_id']) }} as channel
     from touchpoints
     where account_id is not null
+    group by account_id
 
 ),
 
@@ -117,7 +116,6 @@ steps as (
         on
             reached.subject = first_touches.subject
             and reached.subject_id = first_touches.subject_id
-            and first_touches.touch_rank = 1
 
 ),
 
@@ -166,18 +164,28 @@ counted as (
 
 ),
 
+-- Subjects entered per cut, counted from the steps directly (not from `cuts`, which would
+-- then be read twice and held in memory whole).
 entered as (
 
-    select
-        subject,
-        cut,
-        cohort_month,
-        first_touch_channel,
-        funnel_id,
-        funnel_mode,
-        count(distinct subject_id) as customers_entered
-    from cuts
-    group by subject, cut, cohort_month, first_touch_channel, funnel_id, funnel_mode
+    {% for cut, cohort_month, first_touch_channel in cuts -%}
+        select
+            subject,
+            '{{ cut }}' as cut,
+            {{ cohort_month }} as cohort_month,
+            {{ first_touch_channel }} as first_touch_channel,
+            funnel_id,
+            funnel_mode,
+            count(distinct subject_id) as customers_entered
+        from steps
+        group by
+            subject,
+            {{ cohort_month }},
+            {{ first_touch_channel }},
+            funnel_id,
+            funnel_mode
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 

@@ -33,7 +33,7 @@ with
 raw_partitions as (
 
     select
-        {{ ga4_partition_date('event_date') }} as partition_date,
+        {{ ga4_partition_date('event_date') }} as partition_key,
         {{ partition_signature('_load_id') }} as partition_signature
     from {{ raw_events }}
     group by {{ ga4_partition_date('event_date') }}
@@ -63,7 +63,7 @@ fingerprinted as (
         _load_id
     from {{ raw_events }}
     where {{ ga4_partition_date('event_date') }} in (
-        select partitions_to_build.partition_date from partitions_to_build
+        select partitions_to_build.partition_key from partitions_to_build
     )
 
 ),
@@ -94,7 +94,7 @@ deduplicated as (
     select
         raw_events.*,
         first_copies.event_id,
-        partitions_to_build.partition_date as _partition_date,
+        partitions_to_build.partition_key as _partition_date,
         partitions_to_build.partition_signature as _partition_signature
     from {{ raw_events }} as raw_events
     inner join first_copies
@@ -102,7 +102,7 @@ deduplicated as (
             raw_events._load_id = first_copies.first_load_id
             and raw_events._source_row = first_copies.first_source_row
     inner join partitions_to_build
-        on {{ ga4_partition_date('raw_events.event_date') }} = partitions_to_build.partition_date
+        on {{ ga4_partition_date('raw_events.event_date') }} = partitions_to_build.partition_key
 
 ),
 
