@@ -642,3 +642,19 @@ def test_a_plain_day_between_gzipped_days_does_not_split_their_batch(tmp_path, m
     assert [r[0] for r in plain_rows] == [1, 2, 3, 4, 6]
     batched.close()
     alone.close()
+
+
+def test_ingestion_timing_loads_a_new_warehouse_and_counts_rows(tmp_path):
+    """The timing tool (python -m orchestration.ingestion.timing) loads the named raw tables
+    into a new file, prints their counts, and refuses a file that exists."""
+    from orchestration.ingestion.timing import main, time_ingestion
+
+    landing = make_landing(tmp_path, _ga4_days())
+    warehouse = tmp_path / "timed.duckdb"
+    lines = time_ingestion(landing, warehouse, ["web_events"])
+    assert lines[0].startswith("web_events")
+    assert lines[0].endswith("read     12,015 loaded     12,012 quarantined      3 files 4")
+    assert lines[-1].startswith("all") and "peak RSS" in lines[-1]
+    with duckdb.connect(str(warehouse)) as con:
+        assert con.execute("SELECT count(*) FROM raw.web_events").fetchall()[0][0] == 12_012
+    assert main([str(landing), str(warehouse)]) == 2  # the file exists now
