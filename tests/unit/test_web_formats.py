@@ -610,3 +610,51 @@ def test_a_held_day_in_a_batch_is_held_alone(con, tmp_path):
                       "web/events_20231216.json.gz": "held"}  # fmt: skip
     assert len(raw_rows(con, "web/events_20231215.json.gz")) == 7
     assert len(raw_rows(con, "web/events_20231216.json.gz")) == 3  # the earlier copy stays
+
+
+def test_a_plain_day_between_gzipped_days_does_not_split_their_batch(tmp_path, monkeypatch):
+    """Gzipped days are read in one scan even when a plain day lies between them (the plain day
+    is read in a scan of its own), and every day loads as it does when read alone."""
+    from orchestration.ingestion.readers import ga4, lines
+
+    files = _ga4_days()
+    files["web/events_20231219.json.gz"] = files.pop("web/events_20231216.json.gz")
+    plain = "\n".join(_ga4_line(40 + i) for i in range(4)) + "\n\n" + _ga4_line(44) + "\n"
+    files["web/events_20231216.json"] = plain.encode()  # between the gzipped days
+    landing = make_landing(tmp_path, files)
+    scans: list[int] = []
+
+    def counting(con, paths, scope, **kwargs):
+        scans.append(len(paths))
+        return lines.read_lines_batch(con, paths, scope, **kwargs)
+
+    monkeypatch.setattr(ga4, "read_lines_batch", counting)
+    batched = duckdb.connect(str(tmp_path / "batched.duckdb"))
+    report = ingest_raw_table(batched, landing, "web_events")
+    assert {f.status for f in report.files} == {"loaded"}
+    assert scans == [4]  # the four gzipped days; the lone plain day is read on its own
+    monkeypatch.setattr(ga4.Ga4NdjsonReader, "batch_max_files", 1)
+    alone = duckdb.connect(str(tmp_path / "alone.duckdb"))
+    ingest_raw_table(alone, landing, "web_events")
+    got, expected = _loaded(batched, files), _loaded(alone, files)
+    assert got == expected
+    plain_rows, _ = got["web/events_20231216.json"]
+    assert [r[0] for r in plain_rows] == [1, 2, 3, 4, 6]
+    batched.close()
+    alone.close()
+
+
+def test_ingestion_timing_loads_a_new_warehouse_and_counts_rows(tmp_path):
+    """The timing tool (python -m orchestration.ingestion.timing) loads the named raw tables
+    into a new file, prints their counts, and refuses a file that exists."""
+    from orchestration.ingestion.timing import main, time_ingestion
+
+    landing = make_landing(tmp_path, _ga4_days())
+    warehouse = tmp_path / "timed.duckdb"
+    lines = time_ingestion(landing, warehouse, ["web_events"])
+    assert lines[0].startswith("web_events")
+    assert lines[0].endswith("read     12,015 loaded     12,012 quarantined      3 files 4")
+    assert lines[-1].startswith("all") and "peak RSS" in lines[-1]
+    with duckdb.connect(str(warehouse)) as con:
+        assert con.execute("SELECT count(*) FROM raw.web_events").fetchall()[0][0] == 12_012
+    assert main([str(landing), str(warehouse)]) == 2  # the file exists now

@@ -107,9 +107,11 @@ class Ga4NdjsonReader:
         "(events_YYYYMMDD.json, optionally gzipped)"
     )
 
-    # Days read in one scan: enough to keep both cores busy on gzipped days (one thread per
-    # file), few enough that the batch's lines stay a small share of memory.
-    batch_max_files = 8
+    # Days read in one scan, then inserted by one statement (loader.BATCH_MAX_BYTES bounds the
+    # text held). Every batch leaves partly filled row groups that the next checkpoint merges:
+    # at 60 days of 100,000 customers, batches of 8 cost 3.1 s of CPU at the checkpoint,
+    # batches of 32 0.3 s, and each batch keeps both cores busy (one thread per gzipped file).
+    batch_max_files = 32
 
     def detect(self, path: Path, head: bytes) -> bool:
         return looks_like_ga4(head)
