@@ -167,7 +167,9 @@ sessionized as (
 
 final as (
 
-    select sessionized.*
+    select
+        sessionized.*,
+        '{{ invocation_id }}' as _invocation_id
     from sessionized
     inner join partitions_to_build
         on sessionized._partition_date = partitions_to_build.partition_date

@@ -215,7 +215,8 @@ final as (
         _source_row,
         _loaded_at,
         _partition_date,
-        _partition_signature
+        _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
     from renamed
 
 )
