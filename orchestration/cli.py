@@ -839,7 +839,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild the incremental models (web events and sessions) from all raw rows "
+        help="rebuild the incremental models (web events, sessions, touchpoints) from all raw rows "
         "instead of only the export days that changed (same as CJM_FULL_REFRESH=true)",
     )
     run.set_defaults(handler=command_run)

@@ -34,6 +34,19 @@
 
 
 {#-
+    A row's signature as text: a hash of the given columns, which changes when one of them does.
+    For rows without a load or upstream partition whose change could be tracked instead.
+-#}
+{% macro row_signature(columns) -%}
+    {{ return(adapter.dispatch('row_signature', 'customer_journey')(columns)) }}
+{%- endmacro %}
+
+{% macro default__row_signature(columns) -%}
+    cast(hash({{ named_struct(columns) }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+
+{#-
     The partitions to build: every partition of the input when the model is built in full, else
     the partitions whose input signature differs from the stored one (input partitions that
     are new or changed). `input_signatures`: a CTE with columns partition_date and

@@ -23,7 +23,7 @@ from packaging import version
 
 from orchestration.owners import dbt_owners
 from orchestration.resources import WarehouseResource, dbt_project_dir
-from orchestration.transform.incremental import full_refresh_requested, tables_without_partitions
+from orchestration.transform.incremental import full_refresh_requested, tables_out_of_date
 from orchestration.transform.manifest import dbt_executable, ensure_manifest
 
 __all__ = ["dbt_executable"]
@@ -180,11 +180,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
         """``dbt build``: seeds, staging, intermediate and marts models and all their tests."""
-        outdated = tables_without_partitions(Path(warehouse.path), project.manifest_path)
+        outdated = tables_out_of_date(Path(warehouse.path), project.manifest_path)
         if outdated:
             context.log.info(
-                "building the incremental models in full: "
-                f"{', '.join(outdated)} predate their partitions"
+                "building the incremental models in full: the columns of "
+                f"{', '.join(outdated)} are not the model's (built by an older version)"
             )
         full_refresh = full_refresh_requested() or bool(outdated)
         with _warehouse_env(warehouse):

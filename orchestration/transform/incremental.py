@@ -1,13 +1,15 @@
 """When the main job's ``dbt build`` rebuilds the incremental models in full.
 
-The web models are incremental by export day (``dbt_project/macros/incremental.sql``). They are
-built in full (``dbt build --full-refresh``) when
+The incremental models (``dbt_project/macros/incremental.sql``) are built in full
+(``dbt build --full-refresh``) when
 
 - the user asks: ``cjm run --full-refresh``, or ``CJM_FULL_REFRESH=true`` for a job started
   another way (Dagster UI, schedule, sensor);
-- the warehouse holds a table of an incremental model without the partition columns, as a
-  warehouse built before the model became incremental does: adding partitions to such a table
-  would keep its old rows beside the new ones.
+- the warehouse holds the table of an incremental model whose columns are not the ones the
+  model documents: a warehouse built before the model became incremental (no partition
+  columns), or before a column was added or removed. Building such a table incrementally would
+  keep its old rows beside new rows of another shape (dbt's ``on_schema_change='fail'`` would
+  stop the run instead).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import os
 from pathlib import Path
 
 FULL_REFRESH = "CJM_FULL_REFRESH"
-PARTITION_COLUMN = "_partition_signature"
 
 
 def full_refresh_requested() -> bool:
@@ -25,18 +26,19 @@ def full_refresh_requested() -> bool:
     return os.environ.get(FULL_REFRESH, "").strip().lower() in ("1", "true", "yes")
 
 
-def incremental_models(manifest_path: Path) -> list[tuple[str, str]]:
-    """(schema, table) of every incremental model of the prepared manifest."""
+def incremental_models(manifest_path: Path) -> dict[tuple[str, str], set[str]]:
+    """(schema, table) of every incremental model of the prepared manifest, with the columns
+    its YAML documents (lower case; every column of a model is documented, see STYLE.md)."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return sorted(
-        (node["schema"], node["alias"] or node["name"])
+    return {
+        (node["schema"], node["alias"] or node["name"]): {name.lower() for name in node["columns"]}
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
-    )
+    }
 
 
-def tables_without_partitions(warehouse: Path, manifest_path: Path) -> list[str]:
-    """Incremental models whose table in ``warehouse`` lacks the partition columns."""
+def tables_out_of_date(warehouse: Path, manifest_path: Path) -> list[str]:
+    """Incremental models whose table in ``warehouse`` has other columns than the model's."""
     if not warehouse.exists():
         return []
     from orchestration.resources import connect_duckdb
@@ -46,10 +48,14 @@ def tables_without_partitions(warehouse: Path, manifest_path: Path) -> list[str]
         return []
     with connect_duckdb(warehouse) as con:
         rows = con.execute(
-            "select table_schema, table_name, count(*) filter (where column_name = ?)"
+            "select table_schema, table_name, lower(column_name)"
             " from information_schema.columns where table_catalog = current_database()"
-            " group by table_schema, table_name",
-            [PARTITION_COLUMN],
         ).fetchall()
-    found = {(schema, table): has for schema, table, has in rows}
-    return [f"{schema}.{table}" for schema, table in models if found.get((schema, table)) == 0]
+    built: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in rows:
+        built.setdefault((schema, table), set()).add(column)
+    return [
+        f"{schema}.{table}"
+        for (schema, table), columns in sorted(models.items())
+        if (schema, table) in built and built[(schema, table)] != columns
+    ]

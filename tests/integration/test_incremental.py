@@ -1,12 +1,14 @@
-"""The incremental web models give what a full refresh gives, delivery after delivery.
+"""The incremental models give what a full refresh gives, delivery after delivery.
 
 Real-format GA4 exports of the bundled sample arrive day by day into a real DuckDB warehouse;
-after each delivery dbt builds the web models incrementally, and a copy of the warehouse
-rebuilt with ``--full-refresh`` must hold the same rows, bit for bit. The deliveries cover what
-an incremental model gets wrong first: a late event in the next day's file (it joins a session
-of an earlier day, so that day's positions change), a session that runs into the next export
-day, a re-exported day with a changed and an added event, and browsers that log in days after
-their first visit (their earlier events move to the contact)."""
+after each delivery dbt builds every incremental model incrementally, and a copy of the
+warehouse rebuilt with ``--full-refresh`` must hold the same rows, bit for bit (all but the
+bookkeeping columns, whose signatures name the dbt invocation that built a partition). The
+deliveries cover what an incremental model gets wrong first: a late event in the next day's
+file (it joins a session of an earlier day, so that day's positions change), a session that
+runs into the next export day, a re-exported day with a changed and an added event, browsers
+that log in days after their first visit (their earlier events move to the contact) and an
+edited touchpoint rule (every partition is mapped again)."""
 
 from __future__ import annotations
 
@@ -27,9 +29,14 @@ from tests.conftest import REPO_ROOT, SAMPLE_LANDING, dbt_target, make_landing
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-INCREMENTAL_MODELS = ("staging.stg_web__events", "intermediate.int_web_events_sessionized")
-# every column but the dbt invocation that wrote the row, which differs by nature
-COMPARED = "* exclude (_invocation_id)"
+# Each incremental model of the project, with a key and a text column the marker test writes.
+INCREMENTAL_MODELS = {
+    "staging.stg_web__events": ("event_id", "page_title"),
+    "intermediate.int_web_events_sessionized": ("event_id", "page_title"),
+    "intermediate.int_touchpoints_mapped": ("touchpoint_occurrence_id", "matched_value"),
+}
+# Bookkeeping: which dbt invocation built a partition, and signatures that name it.
+BOOKKEEPING = ("_invocation_id", "_partition_signature")
 
 
 def sample_day(day: str) -> list[dict]:
@@ -66,53 +73,42 @@ def dbt(warehouse: Path, target: Path, *args: str) -> list[dict]:
     return json.loads((target / "run_results.json").read_text())["results"]
 
 
-def build_incrementally(warehouse: Path, target: Path) -> None:
-    """dbt build (models and data tests) of the web models and what they depend on."""
+def model_names() -> list[str]:
+    return [table.split(".")[1] for table in INCREMENTAL_MODELS]
+
+
+def build_incrementally(warehouse: Path, target: Path, *exclude: str) -> None:
+    """dbt build (models and data tests) of the incremental models and what they depend on,
+    but the nodes in ``exclude``."""
     dbt(
-        warehouse, target, "build", "--select", "+int_web_events_sessionized",
-        "--indirect-selection", "cautious", "--exclude", "test_type:unit",
+        warehouse, target, "build", "--select", *(f"+{name}" for name in model_names()),
+        "--indirect-selection", "cautious", "--exclude", "test_type:unit", *exclude,
     )  # fmt: skip
 
 
-MARK = "left alone by the last build"
+def test_every_incremental_model_is_compared() -> None:
+    """A model made incremental joins the comparison below (the manifest says which are)."""
+    from orchestration.transform.incremental import incremental_models
+    from orchestration.transform.manifest import ensure_manifest
+
+    manifest = ensure_manifest(REPO_ROOT / "dbt_project", quiet=True)
+    assert {f"{s}.{t}" for s, t in incremental_models(manifest)} == set(INCREMENTAL_MODELS)
 
 
-def mark_partitions(warehouse: Path, partitions: list[str]) -> dict[tuple[str, str], str]:
-    """Write MARK into the page_title of one row per partition of each incremental model; a
-    build that rewrites the partition replaces it. Returns the rows' real titles."""
-    originals = {}
-    with duckdb.connect(str(warehouse)) as con:
-        for table in INCREMENTAL_MODELS:
-            for partition in partitions:
-                event_id, title = con.execute(
-                    f"select event_id, page_title from {table} where _partition_date = ?"
-                    " order by event_id limit 1",
-                    [partition],
-                ).fetchone()
-                originals[(table, event_id)] = title
-                con.execute(
-                    f"update {table} set page_title = ? where event_id = ?", [MARK, event_id]
-                )
-    return originals
-
-
-def marked_partitions(warehouse: Path, originals: dict[tuple[str, str], str]) -> set[tuple]:
-    """(table, partition) still holding MARK; puts the real titles back."""
-    with duckdb.connect(str(warehouse)) as con:
-        found = set()
-        for table in INCREMENTAL_MODELS:
-            found |= {
-                (table, partition)
+def rebuilt(warehouse: Path, target: Path) -> dict[str, set[str]]:
+    """The partitions of each incremental model that the dbt invocation in ``target`` wrote."""
+    invocation = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            table: {
+                partition
                 for (partition,) in con.execute(
-                    f"select _partition_date from {table} where page_title = ?", [MARK]
+                    f"select distinct _partition_date from {table} where _invocation_id = ?",
+                    [invocation],
                 ).fetchall()
             }
-        for (table, event_id), title in originals.items():
-            con.execute(
-                f"update {table} set page_title = ? where event_id = ? and page_title = ?",
-                [title, event_id, MARK],
-            )
-    return found
+            for table in INCREMENTAL_MODELS
+        }
 
 
 def differences(warehouse: Path, scratch: Path) -> dict[str, tuple[int, int]]:
@@ -120,20 +116,20 @@ def differences(warehouse: Path, scratch: Path) -> dict[str, tuple[int, int]]:
     scratch.mkdir()
     copy = scratch / "full_refresh.duckdb"
     shutil.copyfile(warehouse, copy)
-    dbt(copy, scratch / "target_full", "run", "--full-refresh", "--select",
-        "stg_web__events", "int_web_events_sessionized")  # fmt: skip
+    dbt(copy, scratch / "target_full", "run", "--full-refresh", "--select", *model_names())
     found = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute(f"attach '{copy}' as full_refresh (read_only)")
         for table in INCREMENTAL_MODELS:
+            rows = f"* exclude ({', '.join(BOOKKEEPING)})"
             found[table] = (
                 con.execute(
-                    f"select count(*) from (select {COMPARED} from {table}"
-                    f" except all select {COMPARED} from full_refresh.{table})"
+                    f"select count(*) from (select {rows} from {table}"
+                    f" except all select {rows} from full_refresh.{table})"
                 ).fetchone()[0],
                 con.execute(
-                    f"select count(*) from (select {COMPARED} from full_refresh.{table}"
-                    f" except all select {COMPARED} from {table})"
+                    f"select count(*) from (select {rows} from full_refresh.{table}"
+                    f" except all select {rows} from {table})"
                 ).fetchone()[0],
             )
     return found
@@ -145,7 +141,7 @@ def ingest(warehouse: Path, landing: Path) -> None:
             ingest_raw_table(con, landing, raw_table, IngestSettings())
 
 
-def test_incremental_web_models_equal_a_full_refresh_after_every_delivery(tmp_path: Path) -> None:
+def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: Path) -> None:
     days = {day: sample_day(day) for day in ("20260901", "20260902", "20260903", "20260904")}
     root = tmp_path
     warehouse = root / "cjm.duckdb"
@@ -160,7 +156,6 @@ def test_incremental_web_models_equal_a_full_refresh_after_every_delivery(tmp_pa
     )
     ingest(warehouse, landing)
     build_incrementally(warehouse, root / "target_1")
-    originals = mark_partitions(warehouse, ["20260901", "20260902"])
 
     # Day 3 arrives, and with it a late event of day 2: the same browser and session as the
     # first event of a day-2 session, a second before it (so that session's positions change).
@@ -174,10 +169,16 @@ def test_incremental_web_models_equal_a_full_refresh_after_every_delivery(tmp_pa
     make_landing(root, {"web/events_20260903.json": ndjson([*days["20260903"], late])})
     ingest(warehouse, landing)
     build_incrementally(warehouse, root / "target_2")
-    # the work followed the change: day 2 was built again, day 1 was left alone
-    assert marked_partitions(warehouse, originals) == {
-        (table, "20260901") for table in INCREMENTAL_MODELS
-    }
+    # the work followed the change: the raw events of day 1 did not change, so stg left it
+    # alone; a day-1 browser logs in on day 3, so the sessions rebuilt day 1 (its events move to
+    # the contact); the touchpoints follow the sessions' days exactly
+    built = rebuilt(warehouse, root / "target_2")
+    assert built["staging.stg_web__events"] == {"20260902", "20260903"}
+    assert built["intermediate.int_web_events_sessionized"] == {"20260901", "20260902", "20260903"}
+    assert built["intermediate.int_touchpoints_mapped"] == {"20260901", "20260902", "20260903"}
+    # a run with nothing new writes nothing
+    build_incrementally(warehouse, root / "target_2b")
+    assert rebuilt(warehouse, root / "target_2b") == {t: set() for t in INCREMENTAL_MODELS}
     assert differences(warehouse, root / "step_2") == {t: (0, 0) for t in INCREMENTAL_MODELS}
 
     # Day 4 arrives with an event that continues a day-3 session past midnight, and day 3 is
@@ -200,6 +201,12 @@ def test_incremental_web_models_equal_a_full_refresh_after_every_delivery(tmp_pa
     )
     ingest(warehouse, landing)
     build_incrementally(warehouse, root / "target_3")
+    built = rebuilt(warehouse, root / "target_3")
+    assert "20260901" not in built["intermediate.int_web_events_sessionized"], built
+    assert (
+        built["intermediate.int_touchpoints_mapped"]
+        == (built["intermediate.int_web_events_sessionized"])
+    )
     assert differences(warehouse, root / "step_3") == {t: (0, 0) for t in INCREMENTAL_MODELS}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # the session of day 3 now has an event on day 4, numbered after its day-3 events
@@ -237,26 +244,67 @@ def test_incremental_web_models_equal_a_full_refresh_after_every_delivery(tmp_pa
     assert moved, "the chosen days must hold a browser that logs in after its first visit"
     assert all(before[user].startswith("anon-") for user in moved)
 
+    # An analyst edits a touchpoint rule (the seed, as loaded): about pages are no longer a
+    # website visit. Every partition of the touchpoints is mapped again; nothing upstream is.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update journey_map.touchpoint_rules set pattern = '^/($|features|careers)'"
+            " where rule_id = 'w08'"
+        )
+        about_before = con.execute(
+            "select count(*) from intermediate.int_touchpoints_mapped"
+            " where rule_id = 'w08' and matched_value like '/about%'"
+        ).fetchone()[0]
+    assert about_before > 0
+    build_incrementally(warehouse, root / "target_5", "touchpoint_rules")
+    assert differences(warehouse, root / "step_5") == {t: (0, 0) for t in INCREMENTAL_MODELS}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from intermediate.int_touchpoints_mapped"
+            " where rule_id = 'w08' and matched_value like '/about%'"
+        ).fetchone()[0] == 0  # fmt: skip
+        every_partition = {
+            partition
+            for (partition,) in con.execute(
+                "select distinct _partition_date from intermediate.int_touchpoints_mapped"
+            ).fetchall()
+        }
+    built = rebuilt(warehouse, root / "target_5")
+    assert built["intermediate.int_touchpoints_mapped"] == every_partition
+    assert built["intermediate.int_web_events_sessionized"] == set()
 
-def test_a_warehouse_from_before_the_partitions_is_rebuilt_in_full(tmp_path: Path) -> None:
+
+def test_a_warehouse_from_an_older_version_is_rebuilt_in_full(tmp_path: Path) -> None:
     """A warehouse built before the web models became incremental holds them without the
-    partition columns: the job's dbt build then rebuilds them in full instead of adding days
-    beside the old rows; `cjm run --full-refresh` asks for the same."""
+    partition columns, or built before a column was added without it: the job's dbt build
+    then rebuilds them in full instead of adding days beside the old rows; `cjm run
+    --full-refresh` asks for the same."""
     from orchestration.transform import build_args
-    from orchestration.transform.incremental import tables_without_partitions
+    from orchestration.transform.incremental import incremental_models, tables_out_of_date
     from orchestration.transform.manifest import ensure_manifest
 
     manifest = ensure_manifest(REPO_ROOT / "dbt_project", quiet=True)
+    models = incremental_models(manifest)
     warehouse = tmp_path / "cjm.duckdb"
-    assert tables_without_partitions(warehouse, manifest) == []  # no warehouse yet
+    assert tables_out_of_date(warehouse, manifest) == []  # no warehouse yet
+
+    def create(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: set[str]) -> None:
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create table {schema}.{table} ({', '.join(f'{c} varchar' for c in columns)})")
+
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema staging")
-        con.execute("create table staging.stg_web__events (event_id varchar)")
-        con.execute("create schema intermediate")
-        con.execute(
-            "create table intermediate.int_web_events_sessionized"
-            " (event_id varchar, _partition_date varchar, _partition_signature varchar)"
-        )
-    assert tables_without_partitions(warehouse, manifest) == ["staging.stg_web__events"]
+        # as the model documents it: up to date
+        create(con, "intermediate", "int_web_events_sessionized",
+               models[("intermediate", "int_web_events_sessionized")])  # fmt: skip
+        # built before the partitions
+        create(con, "staging", "stg_web__events", {"event_id"})
+    assert tables_out_of_date(warehouse, manifest) == ["staging.stg_web__events"]
+    with duckdb.connect(str(warehouse)) as con:
+        # built before a column was added
+        con.execute("alter table intermediate.int_web_events_sessionized drop _invocation_id")
+    assert tables_out_of_date(warehouse, manifest) == [
+        "intermediate.int_web_events_sessionized",
+        "staging.stg_web__events",
+    ]
     assert build_args(full_refresh=True)[-1] == "--full-refresh"
     assert "--full-refresh" not in build_args()

@@ -68,7 +68,9 @@ web_event_names as (
         event_at as occurred_at,
         session_id,
         revenue,
-        cast(null as {{ dbt.type_string() }}) as account_id
+        cast(null as {{ dbt.type_string() }}) as account_id,
+        _partition_date,
+        _invocation_id as _row_signature
     from {{ web_events }}
 
 ),
@@ -86,7 +88,9 @@ web_page_paths as (
         event_at as occurred_at,
         session_id,
         revenue,
-        cast(null as {{ dbt.type_string() }}) as account_id
+        cast(null as {{ dbt.type_string() }}) as account_id,
+        _partition_date,
+        _invocation_id as _row_signature
     from {{ web_events }}
     where event_name = 'page_view' and page_path is not null
 
@@ -223,17 +227,41 @@ case_origins as (
 
 ),
 
+crm_unioned as (
+
+    select * from opportunity_stages
+    union all
+    select * from opportunity_row_candidates
+    union all
+    select * from case_origins
+
+),
+
+-- CRM records are partitioned by the day they occurred ('crm:YYYY-MM-DD'); their signature is
+-- a hash of their content, so a record that changed (another customer, stage, time or amount)
+-- rebuilds its day downstream.
+crm_records as (
+
+    select
+        *,
+        'crm:' || coalesce(
+            cast(cast(occurred_at as date) as {{ dbt.type_string() }}), ''
+        ) as _partition_date,
+        {{ row_signature([
+            'source_object', 'source_record_id', 'field', 'field_value', 'customer_id',
+            'occurred_at', 'revenue', 'account_id',
+        ]) }} as _row_signature
+    from crm_unioned
+
+),
+
 unioned as (
 
     select * from web_event_names
     union all
     select * from web_page_paths
     union all
-    select * from opportunity_stages
-    union all
-    select * from opportunity_row_candidates
-    union all
-    select * from case_origins
+    select * from crm_records
 
 )
 

@@ -1,14 +1,56 @@
+-- Incremental by partition (macros/incremental.sql): a web event's export day, a CRM record's
+-- day. A partition is mapped again when its candidates changed (a web day rebuilt upstream, a
+-- CRM record changed) or when the rules changed (every partition then).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_partition_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_vanished_partitions(
+        ref('int_touchpoint_candidates_unioned'), '_partition_date'
+    ) }}",
+) }}
+
+{#- The candidates are named in each CTE that reads them rather than through one import CTE:
+    DuckDB materializes a CTE that several others read, which would hold every candidate. -#}
+{%- set candidates = ref('int_touchpoint_candidates_unioned') %}
+
 with
-
-candidates as (
-
-    select * from {{ ref('int_touchpoint_candidates_unioned') }}
-
-),
 
 rules as (
 
     select * from {{ ref('touchpoint_rules') }}
+
+),
+
+-- Every partition's signature covers its candidates and the rules, so that editing a rule
+-- maps every partition again.
+rules_signature as (
+
+    select
+        {{ partition_signature(row_signature([
+            'rule_id', 'valid_from', 'valid_to', 'source_system', 'field', 'match_type',
+            'pattern', 'touchpoint_id', 'priority',
+        ])) }} as rules_signature
+    from rules
+
+),
+
+candidate_partitions as (
+
+    select
+        candidates._partition_date as partition_date,
+        {{ partition_signature('candidates._row_signature') }}
+        || '/' || min(rules_signature.rules_signature) as partition_signature
+    from {{ candidates }} as candidates
+    cross join rules_signature
+    group by candidates._partition_date
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('candidate_partitions') }}
 
 ),
 
@@ -20,8 +62,14 @@ field_values as (
         source_system,
         field,
         field_value
-    from candidates
-    where field_value is not null
+    from {{ candidates }}
+    where
+        field_value is not null
+    {%- if is_incremental() %}
+        and _partition_date in (
+            select partitions_to_build.partition_date from partitions_to_build
+        )
+    {%- endif %}
 
 ),
 
@@ -47,11 +95,12 @@ matching_rules as (
 
 -- Only rule versions valid when the record occurred apply (seed touchpoint_rules: valid_from
 -- inclusive, valid_to exclusive). Lowest priority wins, then the smallest rule_id: at most one
--- touchpoint per record.
+-- touchpoint per record. Only the candidates of the partitions to build are mapped.
 ranked as (
 
     select
         candidates.*,
+        partitions_to_build.partition_signature as _partition_signature,
         matching_rules.rule_id,
         matching_rules.valid_from as rule_valid_from,
         matching_rules.touchpoint_id,
@@ -59,7 +108,9 @@ ranked as (
             partition by candidates.source_system, candidates.source_record_id
             order by matching_rules.priority asc, matching_rules.rule_id asc
         ) as match_rank
-    from candidates
+    from {{ candidates }} as candidates
+    left join partitions_to_build
+        on candidates._partition_date = partitions_to_build.partition_date
     inner join matching_rules
         on
             candidates.source_system = matching_rules.source_system
@@ -70,6 +121,9 @@ ranked as (
                 'matching_rules.valid_to',
                 'candidates.occurred_at',
             ) }}
+    {%- if is_incremental() %}
+    where partitions_to_build.partition_date is not null
+    {%- endif %}
 
 ),
 
@@ -90,7 +144,10 @@ final as (
         occurred_at,
         session_id,
         revenue as source_revenue,
-        account_id as record_account_id
+        account_id as record_account_id,
+        _partition_date,
+        _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
     from ranked
     where match_rank = 1
 

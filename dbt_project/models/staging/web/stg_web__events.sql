@@ -169,7 +169,8 @@ renamed as (
 
         ----------  incremental partition
         _partition_date,
-        _partition_signature
+        _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
 
     from deduplicated
 
@@ -216,7 +217,7 @@ final as (
         _loaded_at,
         _partition_date,
         _partition_signature,
-        '{{ invocation_id }}' as _invocation_id
+        _invocation_id
     from renamed
 
 )
