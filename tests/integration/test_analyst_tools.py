@@ -148,3 +148,66 @@ def test_make_docs_writes_one_offline_page(sample_run, repo_root, tmp_path):
     assert "journey_report" in page and "agg_survey_metrics" in page
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.customer_journey.agg_nps" in catalog["nodes"]  # column types from DuckDB
+
+
+def test_merged_column_tests_name_each_column_and_value(sample_run, repo_root, tmp_path):
+    """The model-level tests that merge per-column tests (one dbt node each instead of one per
+    column) still fail on every bad value, and say which column holds which value."""
+    import duckdb
+
+    warehouse = tmp_path / "bad_values.duckdb"
+    shutil.copy(sample_run.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        first, last = con.execute(
+            "select min(survey_response_id), max(survey_response_id)"
+            " from marts.fct_survey_responses"
+        ).fetchone()
+        con.execute(
+            "update marts.fct_survey_responses set nps_category = 'fan'"
+            " where survey_response_id = ?",
+            [first],
+        )
+        con.execute(
+            "update marts.fct_survey_responses set nps_score = 11, csat_score = 0"
+            " where survey_response_id = ?",
+            [last],
+        )
+        con.execute(
+            "insert into intermediate.int_contacts_deduplicated"
+            " select * from intermediate.int_contacts_deduplicated order by contact_id limit 1"
+        )
+    target = dbt_target(tmp_path / "target")
+    completed = subprocess.run(
+        [str(BIN / "dbt"), "test", "--select", "accepted_values_columns_fct_survey_responses",
+         "accepted_range_columns_fct_survey_responses", "unique_columns_int_contacts_deduplicated",
+         "--target-path", str(target)],
+        cwd=repo_root / "dbt_project",
+        env={**os.environ, "CJM_WAREHOUSE": str(warehouse)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 1, completed.stdout[-4000:]
+    results = [
+        r
+        for r in json.loads((target / "run_results.json").read_text())["results"]
+        if r["unique_id"].startswith("test.")
+    ]
+    assert {r["unique_id"].split(".")[2]: r["status"] for r in results} == {
+        "accepted_values_columns_fct_survey_responses": "fail",
+        "accepted_range_columns_fct_survey_responses": "fail",
+        "unique_columns_int_contacts_deduplicated": "fail",
+    }
+    with duckdb.connect() as con:  # the compiled test names the catalog dbt attaches
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        failing = {
+            r["unique_id"].split(".")[2]: con.execute(r["compiled_code"] + " order by 1").fetchall()
+            for r in results
+        }
+    assert failing["accepted_values_columns_fct_survey_responses"] == [("nps_category", "fan", 1)]
+    assert failing["accepted_range_columns_fct_survey_responses"] == [
+        ("csat_score", "0", 1),
+        ("nps_score", "11", 1),
+    ]
+    assert [row[0] for row in failing["unique_columns_int_contacts_deduplicated"]] == [
+        "contact_id",
+        "contact_id_15",
+    ]

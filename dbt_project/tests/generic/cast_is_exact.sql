@@ -7,10 +7,16 @@
     `source(...)`), so a failure lists the export's file, row and value. `raw_value` is the raw
     column or SQL over it (GA4 parameters: "{{ ga4_event_param('event_params', 'key') }}").
     `format`, `time_zone`, `type` are passed to the macro (see read_text_as).
+
+    On an incremental model, `raw_partition` (SQL over the raw row giving its partition, the
+    model's `_partition_date`) limits the test to the raw rows of the partitions that hold rows
+    no passing build has tested yet (macro `untested_rows`): a partition is rebuilt, and so
+    tested again, whenever its raw rows change, and the raw rows of every other partition were
+    tested by the build that wrote it.
 -#}
 {% test cast_is_exact(
     model, column_name, raw_relation, raw_value, cast,
-    format=none, time_zone=none, type=none
+    format=none, time_zone=none, type=none, raw_partition=none
 ) %}
 
 select
@@ -23,5 +29,12 @@ from {{ raw_relation }}
 where
     nullif({{ trimmed_text(raw_value) }}, '') is not null
     and {{ read_text_as(cast, raw_value, format, time_zone, type) }} is null
+    {%- if raw_partition is not none %}
+    and {{ raw_partition }} in (
+        select untested._partition_date
+        from {{ model }} as untested
+        where {{ untested_rows(model) }}
+    )
+    {%- endif %}
 
 {% endtest %}
