@@ -88,7 +88,11 @@ class ProgressHandler(logging.Handler):
             if not self.started:
                 startup = seconds_since_process_start()
                 if startup is not None:
-                    self._print(f"start-up: {startup:.1f} s from process start to the first asset")
+                    times = os.times()  # CPU time: not inflated by other load on the machine
+                    self._print(
+                        f"start-up: {startup:.1f} s from process start to the first asset"
+                        f" ({times.user + times.system:.1f} s of CPU)"
+                    )
             self.started[step] = time.monotonic()
             self._print(f"▶ {step}")
         elif kind in _STEP_EVENTS:
