@@ -8,6 +8,7 @@ Dagster instance (what the UI shows) is unaffected.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -86,6 +87,7 @@ class ProgressHandler(logging.Handler):
             return
         if kind == "STEP_START":
             if not self.started:
+                gc.enable()  # off while `cjm run` loads (cli._no_garbage_collection_while_loading)
                 startup = seconds_since_process_start()
                 if startup is not None:
                     times = os.times()  # CPU time: not inflated by other load on the machine
