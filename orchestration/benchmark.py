@@ -10,10 +10,10 @@ resident set of the child and everything it started (dbt included), from ``wait4
 The time per step of ``cjm run`` comes from structured records, not from its output: the Dagster
 run's step statistics in the benchmark's own instance (start-up = first step's start minus the
 moment the child was started; ingest = the ``raw__*`` and inventory steps; checks = the raw
-tables' asset-check steps; publish = ``bi__published_marts``) and dbt's ``run_results.json`` of
-that run (dbt models: the wall time during which at least one model or seed ran; dbt tests:
-the time during which only tests ran; the rest of the ``dbt_build`` step is dbt's own start-up
-and Dagster's handling of its events).
+tables' asset-check steps; publish = ``bi__published_marts``) and the node results in dbt's
+JSON log (``dbt.log``) of that run (dbt models: the wall time during which at least one model or
+seed ran; dbt tests: the time during which only tests ran; the rest of the ``dbt_build`` step is
+dbt's own start-up and Dagster's handling of its events).
 
 The baseline also serves the generator's tests as a second, independent implementation of the
 contract's rules (see ``tests/unit/test_generate.py``).
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -363,12 +364,27 @@ def _busy_seconds(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def dbt_seconds(run_results: Path) -> dict[str, float]:
+def _node_results(dbt_log_dir: Path) -> Iterator[dict]:
+    """The ``run_result`` of every node dbt finished, from its JSON log (dbt.log, rotated to
+    dbt.log.1, ... when it grows): the job's dbt build writes no run_results.json."""
+    for log in sorted(dbt_log_dir.glob("dbt.log*")):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            if '"NodeFinished"' not in line:
+                continue
+            event = json.loads(line)
+            if event["info"]["name"] == "NodeFinished":
+                yield {
+                    "unique_id": event["data"]["node_info"]["unique_id"],
+                    "timing": event["data"]["run_result"].get("timing_info", []),
+                }
+
+
+def dbt_seconds(dbt_log_dir: Path) -> dict[str, float]:
     """Wall seconds of the dbt step during which a model (or seed) ran, and during which only
-    tests ran (dbt runs them side by side on its threads), from run_results.json."""
+    tests ran (dbt runs them side by side on its threads), from dbt's JSON log."""
     intervals: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
-    for result in json.loads(run_results.read_text())["results"]:
-        timing = [t for t in result.get("timing", []) if t.get("started_at")]
+    for result in _node_results(dbt_log_dir):
+        timing = [t for t in result["timing"] if t.get("started_at")]
         if not timing:
             continue
         start = min(dt.datetime.fromisoformat(t["started_at"].rstrip("Z")) for t in timing)
@@ -396,8 +412,8 @@ def step_seconds(home: Path, started_at: float, dbt_target: Path) -> dict[str, f
     for stat in stats:
         took = (stat.end_time or stat.start_time) - stat.start_time
         if stat.step_key == "dbt_build":
-            results = sorted(dbt_target.glob(f"dbt_build-{run_id[:7]}-*/run_results.json"))
-            dbt = dbt_seconds(results[-1]) if results else {}
+            folders = sorted(dbt_target.glob(f"dbt_build-{run_id[:7]}-*"))
+            dbt = dbt_seconds(folders[-1]) if folders else {}
             seconds.update(dbt)
             seconds["dbt other"] = took - sum(dbt.values())
         else:

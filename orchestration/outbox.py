@@ -223,9 +223,16 @@ def hand_over_follow_ups(
     files = [folder / f"{stem}.csv", folder / f"{stem}.jsonl"]
     _write_atomically(files[0], table.getvalue())
     _write_atomically(files[1], lines)
-    con.executemany(
-        "insert into ops.follow_up_outbox values (?, ?, ?, ?)",
-        [(row["follow_up_id"], handed_over_at, run_id, str(files[0])) for row in follow_ups],
+    # one statement over the list of ids: DuckDB's executemany runs one insert per row (~6 ms
+    # each, a minute for the first run of a large warehouse)
+    con.execute(
+        "insert into ops.follow_up_outbox select unnest($ids), $at, $run_id, $file",
+        {
+            "ids": [row["follow_up_id"] for row in follow_ups],
+            "at": handed_over_at,
+            "run_id": run_id,
+            "file": str(files[0]),
+        },
     )
     return follow_ups, files
 

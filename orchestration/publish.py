@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.duckdb_config import duckdb_config
 from orchestration.ingestion.schema import sql_literal
 from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource
@@ -25,35 +26,42 @@ from orchestration.resources import WarehouseResource
 PUBLISHED_SCHEMA = "marts"
 
 
+def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog ="
+            " 'working' and table_schema = ? and table_type = 'BASE TABLE'"
+            " order by table_name",
+            [PUBLISHED_SCHEMA],
+        ).fetchall()
+    ]
+
+
 def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> dict[str, int]:
-    """Copy every table of ``marts`` in ``warehouse`` to ``published``; return rows per table."""
+    """Copy every table of ``marts`` in ``warehouse`` to ``published``; return rows per table.
+
+    The copy is written with the warehouse's DuckDB settings (``CJM_DUCKDB_*``: memory limit,
+    threads, spilling to the warehouse's temp directory) in one transaction, and the row counts
+    are those ``create table ... as`` reports (no second scan of each table).
+    """
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     try:
-        with duckdb.connect(str(tmp)) as con:
+        with duckdb.connect(str(tmp), config=duckdb_config(warehouse)) as con:
             con.execute(f"attach {sql_literal(str(warehouse))} as working (read_only)")
-            tables = [
-                r[0]
-                for r in con.execute(
-                    "select table_name from information_schema.tables where table_catalog ="
-                    " 'working' and table_schema = ? and table_type = 'BASE TABLE'"
-                    " order by table_name",
-                    [PUBLISHED_SCHEMA],
-                ).fetchall()
-            ]
+            tables = _mart_tables(con)
             if not tables:
                 raise RuntimeError(f"{warehouse} has no tables in schema {PUBLISHED_SCHEMA}")
+            con.execute("begin transaction")
             con.execute(f"create schema {PUBLISHED_SCHEMA}")
             for table in tables:
-                con.execute(
+                rows[table] = con.execute(
                     f'create table {PUBLISHED_SCHEMA}."{table}" as'
                     f' select * from working.{PUBLISHED_SCHEMA}."{table}"'
-                )
-                rows[table] = con.execute(
-                    f'select count(*) from {PUBLISHED_SCHEMA}."{table}"'
                 ).fetchall()[0][0]
             con.execute("create schema meta")
             con.execute(
@@ -64,11 +72,13 @@ def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> d
                 "insert into meta.publication values (?, ?, ?, ?)",
                 [(t, n, published_at, run_id) for t, n in rows.items()],
             )
+            con.execute("commit")
             con.execute("detach working")
             con.execute("checkpoint")
         os.replace(tmp, published)
     finally:
         tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     return rows
 
 

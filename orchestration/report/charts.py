@@ -18,7 +18,10 @@ LINE_COLOR = "#3b5bdb"
 
 
 def _spec(chart: alt.TopLevelMixin) -> Json:
-    spec = chart.to_dict()
+    # Not validated against the Vega-Lite schema here (~0.3-0.7 s of every run, in jsonschema):
+    # the specs are built from Altair's typed objects, and a test validates every spec of the
+    # sample page (tests/integration/test_journey_report.py).
+    spec = chart.to_dict(validate=False)
     spec.pop("$schema", None)  # a URL the page never fetches; left out to keep the page offline
     return spec
 

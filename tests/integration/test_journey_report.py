@@ -223,3 +223,18 @@ def test_missing_marts_leave_their_section_out(sample_run, tmp_path, capsys):
     assert all("(fct_survey_responses)" in card for card in cards.values())
     assert "Not in the published marts yet (agg_phase_funnel)" in dom
     assert "Not in the published marts yet (fct_survey_comments)" in dom
+
+
+def test_every_chart_of_the_page_is_valid_vega_lite(sample_run: JobRun):
+    """The page builds its chart specs without Altair's validation (it costs every run); the
+    specs of the sample page must pass the Vega-Lite schema."""
+    from altair.vegalite.v6.schema.core import Root
+
+    from orchestration.report.builder import chart_specs
+    from orchestration.report.data import read_report_data
+
+    specs = chart_specs(read_report_data(sample_run.published))
+    charts = [specs["sparkline"], *specs["funnels"].values(), *specs["emotion"].values()]
+    assert len(charts) >= 3
+    for spec in charts:
+        Root.validate(spec)

@@ -6,7 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
-from orchestration.benchmark import next_day
+from orchestration.benchmark import dbt_seconds, next_day
 
 
 def test_next_day_links_every_file_and_moves_the_newest_day_by_one(tmp_path: Path) -> None:
@@ -33,3 +33,27 @@ def test_next_day_links_every_file_and_moves_the_newest_day_by_one(tmp_path: Pat
 def test_next_day_needs_a_ga4_export(tmp_path: Path) -> None:
     (tmp_path / "landing" / "web").mkdir(parents=True)
     assert next_day(tmp_path / "landing", tmp_path / "plus_one") is None
+
+
+def _node_finished(unique_id: str, started: str, completed: str) -> str:
+    timing = [{"name": "execute", "started_at": started, "completed_at": completed}]
+    return json.dumps({
+        "info": {"name": "NodeFinished", "ts": completed},
+        "data": {"node_info": {"unique_id": unique_id}, "run_result": {"timing_info": timing}},
+    })  # fmt: skip
+
+
+def test_dbt_seconds_reads_the_node_results_of_dbts_json_log(tmp_path: Path) -> None:
+    """The job's dbt build writes no run_results.json: model and test time come from the
+    NodeFinished events of dbt.log and its rotated parts; a model and a test that overlap
+    count once, as model time."""
+    (tmp_path / "dbt.log.1").write_text(
+        _node_finished("model.p.a", "2026-01-01T00:00:00Z", "2026-01-01T00:00:04Z") + "\n"
+    )
+    (tmp_path / "dbt.log").write_text(
+        json.dumps({"info": {"name": "NodeStart"}, "data": {}}) + "\n"
+        + _node_finished("test.p.t1", "2026-01-01T00:00:03Z", "2026-01-01T00:00:06Z") + "\n"
+        + _node_finished("seed.p.s", "2026-01-01T00:00:10Z", "2026-01-01T00:00:11Z") + "\n"
+    )  # fmt: skip
+
+    assert dbt_seconds(tmp_path) == {"dbt models": 5.0, "dbt tests": 2.0}
