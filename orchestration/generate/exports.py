@@ -59,7 +59,7 @@ def generate_exports(
     days: int = 60,
     seed: int = 42,
     start_date: dt.date = DEFAULT_START_DATE,
-    base_customers: int = DEFAULT_BASE_CUSTOMERS,
+    base_customers: int | None = None,
 ) -> dict[str, Any]:
     """Write synthetic survey, CRM and web exports in their real formats plus `truth.json`.
 
@@ -68,15 +68,17 @@ def generate_exports(
     `web/events_YYYYMMDD.json[.gz]` (GA4 BigQuery export), `truth.json`. The same arguments
     give the same bytes. Returns the truth document that was written.
 
-    Up to `base_customers` customers every person is simulated. Above, K = ceil(customers /
-    base_customers) copies of a simulated base of ceil(customers / K) customers are written
-    (see `replicate.py`), so the landing holds K x base customers (at most K - 1 more than
-    asked) and truth.json says which figures are scaled.
+    Up to `base_customers` (default DEFAULT_BASE_CUSTOMERS) customers every person is
+    simulated. Above, K = ceil(customers / base_customers) copies of a simulated base of
+    ceil(customers / K) customers are written (see `replicate.py`), so the landing holds
+    K x base customers (at most K - 1 more than asked) and truth.json says which figures are
+    scaled.
     """
     if customers < 1:
         raise ValueError(f"customers must be at least 1, got {customers}")
     if days < MIN_DAYS:
         raise ValueError(f"days must be at least {MIN_DAYS} so that journeys fit, got {days}")
+    base_customers = DEFAULT_BASE_CUSTOMERS if base_customers is None else base_customers
     if base_customers < 1:
         raise ValueError(f"base_customers must be at least 1, got {base_customers}")
     out_dir = Path(out_dir)
