@@ -110,19 +110,46 @@ def plan_copies(copies: int, response_ids: list[str]) -> list[Copy]:
     return plan
 
 
-def _rewrite(column: str) -> str:
-    """SQL: `column` with every identifier rewritten for the copy in `copies` (k, sf, resp)."""
+# Marks left in a base line where a copy's value goes (control characters never occur raw in
+# the exports: JSON escapes them, the CSV writers write none).
+MARKS = {"salesforce": "\x01", "email": "\x02", "number": "\x03", "response": "\x04"}
+
+
+def _template(column: str) -> str:
+    """SQL: `column` with a mark where each identifier takes its copy's value. Run once per
+    base line; `_fill` then only needs plain `replace`, several times faster than a regex
+    per copy."""
     prefixes = "|".join(COPIED_SALESFORCE_PREFIXES)
+    sf, email, number, response = (f"chr({ord(mark)})" for mark in MARKS.values())
     expression = column
     for pattern, replacement in (
-        (rf"(^|[^0-9A-Za-z])({prefixes}){BASE_POD_HEAD}([0-9])", r"'\1\2' || sf || '\3'"),
-        (r"([0-9A-Za-z_%+-])@", r"'\1.c' || k || '@'"),
-        (r'"user_pseudo_id":"([0-9]{9})\.', r"""'"user_pseudo_id":"' || k || '\1.'"""),
-        (r"T-([0-9]{7})([^0-9]|$)", r"'T-' || k || '\1\2'"),
-        (r"R_[0-9A-Za-z]{3}([0-9A-Za-z]{12})([^0-9A-Za-z]|$)", r"'R_' || resp || '\1\2'"),
+        (rf"(^|[^0-9A-Za-z])({prefixes}){BASE_POD_HEAD}([0-9])", rf"'\1\2' || {sf} || '\3'"),
+        (r"([0-9A-Za-z_%+-])@", rf"'\1' || {email} || '@'"),
+        (r'"user_pseudo_id":"([0-9]{9})\.', rf"""'"user_pseudo_id":"' || {number} || '\1.'"""),
+        (r"T-([0-9]{7})([^0-9]|$)", rf"'T-' || {number} || '\1\2'"),
+        (r"R_[0-9A-Za-z]{3}([0-9A-Za-z]{12})([^0-9A-Za-z]|$)", rf"'R_' || {response} || '\1\2'"),
     ):
         expression = f"regexp_replace({expression}, '{pattern}', {replacement}, 'g')"
-    return f"case when k = 0 then {column} else {expression} end"
+    return expression
+
+
+def _fill(column: str, template: str) -> str:
+    """SQL: the text of copy `k` (table `copies`): the base text for copy 0, else the template
+    with the marks replaced by the copy's codes."""
+    sf, email, number, response = (f"chr({ord(mark)})" for mark in MARKS.values())
+    filled = template
+    for mark, value in ((sf, "sf"), (email, "'.c' || k"), (number, "k"), (response, "resp")):
+        filled = f"replace({filled}, {mark}, {value})"
+    return f"case when n = 0 then {column} else {filled} end"
+
+
+def _check_no_marks(con: duckdb.DuckDBPyConnection, column: str, table: str, source: Path) -> None:
+    marks = "".join(MARKS.values())
+    found = con.execute(
+        f"select count(*) from {table} where regexp_matches({column}, '[{marks}]')"
+    ).fetchone()
+    if found and found[0]:
+        raise ValueError(f"{source} holds control characters the replication uses as marks")
 
 
 def _connect(copies: list[Copy], memory_limit: str, temp_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -156,18 +183,24 @@ def replicate_csv(
         return
     # One output row per copy: the body without its last line break (COPY adds it back).
     con.execute(
+        f"create or replace temp table csv_body as"
+        f" select body, {_template('body')} as template from (select ? as body)",
+        [body[:-1]],
+    )
+    _check_no_marks(con, "body", "csv_body", source)
+    con.execute(
         f"""
         copy (
             select part from (
                 select -1 as n, ? as part
                 union all
-                select n, {_rewrite("body")} as part
-                from copies, (select ? as body)
+                select n, {_fill("body", "template")} as part
+                from copies, csv_body
             )
             order by n
         ) to '{_sql_path(target)}' ({_WRITE_OPTIONS})
         """,
-        [header[:-1], body[:-1]],
+        [header[:-1]],
     )
 
 
@@ -179,22 +212,29 @@ def replicate_ga4_day(
     plain = (
         scratch / (target.name.removesuffix(".gz") + ".part") if target.suffix == ".gz" else target
     )
+    # A table made from read_csv keeps the file's line order in its rowids (as the ingestion's
+    # line reader relies on); a window over the scan alone would not promise it.
+    con.execute(
+        "create or replace temp table day_lines as select line"
+        f" from read_csv('{_sql_path(source)}', {_LINE_OPTIONS})"
+    )
+    _check_no_marks(con, "line", "day_lines", source)
+    con.execute(
+        f"""
+        create or replace temp table day_templates as
+        select
+            rowid as line_number,
+            line,
+            {_template("line")} as template,
+            row_number() over (partition by line order by rowid) > 1 as is_late
+        from day_lines
+        """
+    )
     con.execute(
         f"""
         copy (
-            with lines as (
-                select row_number() over () as line_number, line
-                from read_csv('{_sql_path(source)}', {_LINE_OPTIONS})
-            ),
-            marked as (
-                select
-                    line_number,
-                    line,
-                    row_number() over (partition by line order by line_number) > 1 as is_late
-                from lines
-            )
-            select {_rewrite("line")} as line
-            from marked, copies
+            select {_fill("line", "template")} as line
+            from day_templates, copies
             order by is_late, n, line_number
         ) to '{_sql_path(plain)}' ({_WRITE_OPTIONS})
         """
