@@ -21,21 +21,27 @@ keep the writers' exact bytes: key order, both GA4 null styles, CSV quoting, hea
 Copy 0 is the base unchanged. Timestamps are not touched, so every event stays in its export
 day and every rate the simulation planted is the same in the scaled landing, while every count
 is K times the base's. Per file: the header rows once, then the K copies of the body; in a GA4
-day file the re-delivered duplicate lines stay at the end of the file. Gzipped days are written
-by DuckDB as plain NDJSON and then compressed in 16 MB blocks (zlib in C, no loop per line),
-because DuckDB's own gzip writer is several times slower.
+day file the re-delivered duplicate lines stay at the end of the file. The identifiers are
+found by regular expressions once per base line (a template with marks); each copy then only
+replaces the marks. Gzipped days are written by DuckDB as plain NDJSON into a named pipe that
+a thread compresses in 16 MB blocks (zlib in C, no loop per line), because DuckDB's own gzip
+writer is several times slower.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
 import re
 import shutil
 import string
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -209,9 +215,6 @@ def replicate_ga4_day(
 ) -> None:
     """One GA4 day file: K copies of its lines, the re-delivered duplicates of all copies last."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    plain = (
-        scratch / (target.name.removesuffix(".gz") + ".part") if target.suffix == ".gz" else target
-    )
     # A table made from read_csv keeps the file's line order in its rowids (as the ingestion's
     # line reader relies on); a window over the scan alone would not promise it.
     con.execute(
@@ -230,23 +233,64 @@ def replicate_ga4_day(
         from day_lines
         """
     )
-    con.execute(
-        f"""
-        copy (
-            select {_fill("line", "template")} as line
-            from day_templates, copies
-            order by is_late, n, line_number
-        ) to '{_sql_path(plain)}' ({_WRITE_OPTIONS})
-        """
-    )
-    if plain != target:
-        _gzip(plain, target)
+    query = f"""
+        select {_fill("line", "template")} as line
+        from day_templates, copies
+        order by is_late, n, line_number
+    """
+    if target.suffix == ".gz":
+        _copy_gzipped(con, query, target, scratch)
+    else:
+        _copy(con, query, target)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
+    con.execute(f"copy ({query}) to '{_sql_path(path)}' ({_WRITE_OPTIONS})")
+
+
+def _copy_gzipped(con: duckdb.DuckDBPyConnection, query: str, target: Path, scratch: Path) -> None:
+    """The lines of `query` into a gzipped `target`: DuckDB writes them as plain text into a
+    named pipe that a thread compresses, so the text never reaches the disk."""
+    if not hasattr(os, "mkfifo"):  # no named pipes (Windows): through a scratch file
+        plain = scratch / (target.name + ".part")
+        _copy(con, query, plain)
+        with plain.open("rb") as reader:
+            _gzip(reader, target)
         plain.unlink()
+        return
+    pipe = scratch / (target.name + ".pipe")
+    os.mkfifo(pipe)
+    failure: list[BaseException] = []
+
+    def compress() -> None:
+        try:
+            with pipe.open("rb") as reader:
+                _gzip(reader, target)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=compress)
+    worker.start()
+    try:
+        _copy(con, query, pipe)
+    except BaseException:
+        _release(pipe)
+        raise
+    finally:
+        worker.join()
+        pipe.unlink()
+    if failure:
+        raise failure[0]
 
 
-def _gzip(source: Path, target: Path) -> None:
+def _release(pipe: Path) -> None:
+    """If DuckDB failed before opening the pipe, the reader still waits: open and close it."""
+    with contextlib.suppress(OSError):  # no reader left waiting
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def _gzip(reader: BinaryIO, target: Path) -> None:
     with (
-        source.open("rb") as reader,
         target.open("wb") as raw,
         gzip.GzipFile(
             filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from orchestration.benchmark import plain_duckdb_journey_metrics
@@ -21,6 +22,7 @@ from orchestration.generate.ids import salesforce_checksum
 from orchestration.generate.replicate import (
     BASE_POD_HEAD,
     MAX_COPIES,
+    _copy_gzipped,
     plan_copies,
     salesforce_code,
 )
@@ -291,3 +293,12 @@ def test_customers_round_up_to_whole_copies(tmp_path: Path) -> None:
     assert truth["parameters"]["base_customers"] == 67
     assert truth["parameters"]["customers"] == 201
     assert truth["parameters"]["customers_requested"] == 200
+
+
+def test_a_failing_copy_into_a_gzipped_day_raises_and_leaves_no_pipe(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    with pytest.raises(duckdb.Error):
+        _copy_gzipped(con, "select * from no_such_table", tmp_path / "day.json.gz", tmp_path)
+    assert list(tmp_path.glob("*.pipe")) == []
+    _copy_gzipped(con, "select 'a' union all select 'b'", tmp_path / "ok.json.gz", tmp_path)
+    assert gzip.decompress((tmp_path / "ok.json.gz").read_bytes()) in (b"a\nb\n", b"b\na\n")
