@@ -71,3 +71,14 @@ def test_phase_conversion_is_the_base_rate(scaled) -> None:
             assert conversion is None
         else:
             assert conversion == pytest.approx(want["conversion_to_next"], abs=1e-4)
+
+
+def test_emotion_dips_are_the_recomputed_ones(scaled) -> None:
+    """The dip rule is a significance test: truth.json recomputes it from the scaled counts."""
+    run, truth = scaled
+    dips = run.query(
+        "select touchpoint_id from marts.agg_emotion_curve"
+        " where metric = 'nps' and period_grain = 'all' and is_dip order by curve_position",
+        published=True,
+    )
+    assert [tp for (tp,) in dips] == truth["scaled"]["expected"]["emotion_curve"]["nps_dips"]
