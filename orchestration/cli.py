@@ -527,9 +527,17 @@ def command_generate(args: argparse.Namespace) -> int:
         days=args.days,
         seed=args.seed,
         start_date=dt.date.fromisoformat(args.start_date),
+        base_customers=args.base_customers,
     )
     expected = truth.get("expected", {})
     print(f"wrote sample exports to {out} in {time.monotonic() - started:.1f} s")
+    parameters = truth.get("parameters", {})
+    if parameters.get("copies"):
+        print(
+            f"  {parameters['copies']} copies of a simulated base of "
+            f"{parameters['base_customers']} customers: {parameters['customers']} customers "
+            "(truth.json `scaling` says which figures are scaled)"
+        )
     for name, count in expected.get("raw_rows", {}).items():
         print(f"  {name}: {count} rows")
     print(f"  truth: {out / 'truth.json'}")
@@ -863,6 +871,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="2026-09-01",
         metavar="YYYY-MM-DD",
         help="first day of activity (default: %(default)s)",
+    )
+    generate.add_argument(
+        "--base-customers",
+        type=int,
+        metavar="B",
+        help="simulate at most this many people (default: 10,000, ~30 s); above, write "
+        "K = ceil(N / B) copies of a simulated base of ceil(N / K) people, each copy with its "
+        "own ids and the base's timestamps, so counts are K times the base's and rates the same",
     )
     generate.set_defaults(handler=command_generate)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +29,17 @@ from orchestration.generate.model import (
 )
 from orchestration.generate.paths import COHORT_DOMAIN
 from orchestration.generate.population import Simulator
+from orchestration.generate.replicate import MAX_COPIES, replicate_landing
+from orchestration.generate.scale_truth import scale_truth
 from orchestration.generate.survey import SURVEYS, SurveyResponse
 from orchestration.generate.truth import TruthBuilder
 from orchestration.generate.writers import SALESFORCE_FILES, ExportWriters, ga4_line
 
 DEFAULT_START_DATE = dt.date(2026, 9, 1)
 MIN_DAYS = 2
+# Above this many customers the landing is copies of a simulated base population (replicate.py):
+# the simulation takes ~3 ms per customer, 10,000 customers ~30 s.
+DEFAULT_BASE_CUSTOMERS = 10_000
 
 
 def _remove_earlier_output(out_dir: Path) -> None:
@@ -51,6 +59,7 @@ def generate_exports(
     days: int = 60,
     seed: int = 42,
     start_date: dt.date = DEFAULT_START_DATE,
+    base_customers: int | None = None,
 ) -> dict[str, Any]:
     """Write synthetic survey, CRM and web exports in their real formats plus `truth.json`.
 
@@ -58,14 +67,48 @@ def generate_exports(
     `followups/outcomes.csv` (outcomes of the follow-ups on unhappy answers),
     `web/events_YYYYMMDD.json[.gz]` (GA4 BigQuery export), `truth.json`. The same arguments
     give the same bytes. Returns the truth document that was written.
+
+    Up to `base_customers` (default DEFAULT_BASE_CUSTOMERS) customers every person is
+    simulated. Above, K = ceil(customers / base_customers) copies of a simulated base of
+    ceil(customers / K) customers are written (see `replicate.py`), so the landing holds
+    K x base customers (at most K - 1 more than asked) and truth.json says which figures are
+    scaled.
     """
     if customers < 1:
         raise ValueError(f"customers must be at least 1, got {customers}")
     if days < MIN_DAYS:
         raise ValueError(f"days must be at least {MIN_DAYS} so that journeys fit, got {days}")
+    base_customers = DEFAULT_BASE_CUSTOMERS if base_customers is None else base_customers
+    if base_customers < 1:
+        raise ValueError(f"base_customers must be at least 1, got {base_customers}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_earlier_output(out_dir)
+    if customers <= base_customers:
+        document = _simulate(out_dir, customers, days, seed, start_date)
+    else:
+        copies = math.ceil(customers / base_customers)
+        if copies > MAX_COPIES + 1:
+            raise ValueError(
+                f"{customers} customers need {copies} copies of {base_customers}; at most "
+                f"{MAX_COPIES + 1}: raise base_customers"
+            )
+        base_size = math.ceil(customers / copies)
+        base = Path(tempfile.mkdtemp(prefix=".cjm-base-", dir=out_dir))
+        try:
+            base_document = _simulate(base, base_size, days, seed, start_date)
+            replicate_landing(base, out_dir, copies)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+        document = scale_truth(base_document, copies, customers)
+    _write_truth(out_dir, document)
+    return document
+
+
+def _simulate(
+    out_dir: Path, customers: int, days: int, seed: int, start_date: dt.date
+) -> dict[str, Any]:
+    """Simulate every customer and write its records; returns the truth document."""
 
     simulator = Simulator(days=days, seed=seed, start_date=start_date)
     truth = TruthBuilder(simulator.window_end)
@@ -120,6 +163,10 @@ def generate_exports(
         },
         "expected": truth.expected(),
     }
+    return document
+
+
+def _write_truth(out_dir: Path, document: dict[str, Any]) -> None:
     (out_dir / "truth.json").write_text(
         json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
@@ -128,4 +175,3 @@ def generate_exports(
         "# Not exports: the figures the sample was generated with.\ntruth.json\n",
         encoding="utf-8",
     )
-    return document

@@ -472,27 +472,8 @@ class TruthBuilder:
         return result
 
     def emotion_curve(self) -> dict[str, Any]:
-        """All-time NPS of the rated touchpoints in journey order, with agg_emotion_curve's dip
-        rule: z = (neighbour - value) / sqrt(se^2 + se_neighbour^2) above 1.96 on both sides,
-        se = sqrt(1e4 (pP + pD - (pP - pD)^2) / n)."""
-        points = []
-        for touchpoint in TOUCHPOINT_PHASE:  # the seed's (and the journey's) order
-            if touchpoint not in self.nps_by_touchpoint:
-                continue
-            counts = self.nps_by_touchpoint[touchpoint].as_dict()
-            n = counts["responses"]
-            promoters, detractors = counts["promoters"] / n, counts["detractors"] / n
-            variance = 1e4 * (promoters + detractors - (promoters - detractors) ** 2)
-            points.append((touchpoint, 100 * (promoters - detractors), math.sqrt(variance / n)))
-        dips = []
-        for (_, left, left_se), (touchpoint, value, se), (_, right, right_se) in zip(
-            points, points[1:], points[2:], strict=False
-        ):
-            if (left - value) / math.hypot(left_se, se) > 1.96 and (right - value) / math.hypot(
-                right_se, se
-            ) > 1.96:
-                dips.append(touchpoint)
-        return {"touchpoints": [point[0] for point in points], "nps_dips": dips}
+        counts = {tp: figures.as_dict() for tp, figures in self.nps_by_touchpoint.items()}
+        return emotion_curve(counts)
 
     def conversion_drivers(self) -> dict[str, Any]:
         """Per conversion goal: converters and the others among all customers, and per
@@ -695,3 +676,34 @@ class TruthBuilder:
             for customer, touchpoint in self.first_occurrence
             if touchpoint in ("checkout", "contract_signed") and not customer.startswith("anon-")
         }
+
+
+def emotion_curve(nps_by_touchpoint: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """All-time NPS of the rated touchpoints in journey order, with agg_emotion_curve's dip
+    rule: z = (neighbour - value) / sqrt(se^2 + se_neighbour^2) above 1.96 on both sides,
+    se = sqrt(1e4 (pP + pD - (pP - pD)^2) / n). `nps_by_touchpoint` holds responses, promoters
+    and detractors per touchpoint. The rule depends on n: a landing of K copies of a base can
+    have more dips than the base (scale_truth recomputes it)."""
+    points = []
+    for touchpoint in TOUCHPOINT_PHASE:  # the seed's (and the journey's) order
+        if touchpoint not in nps_by_touchpoint:
+            continue
+        counts = nps_by_touchpoint[touchpoint]
+        n = counts["responses"]
+        promoters, detractors = counts["promoters"] / n, counts["detractors"] / n
+        variance = 1e4 * (promoters + detractors - (promoters - detractors) ** 2)
+        points.append((touchpoint, 100 * (promoters - detractors), math.sqrt(variance / n)))
+    dips = []
+    for (_, left, left_se), (touchpoint, value, se), (_, right, right_se) in zip(
+        points, points[1:], points[2:], strict=False
+    ):
+        if _significantly_below(value, se, left, left_se) and _significantly_below(
+            value, se, right, right_se
+        ):
+            dips.append(touchpoint)
+    return {"touchpoints": [point[0] for point in points], "nps_dips": dips}
+
+
+def _significantly_below(value: float, se: float, neighbour: float, neighbour_se: float) -> bool:
+    spread = math.hypot(neighbour_se, se)
+    return spread > 0 and (neighbour - value) / spread > 1.96
