@@ -658,3 +658,14 @@ def test_ingestion_timing_loads_a_new_warehouse_and_counts_rows(tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         assert con.execute("SELECT count(*) FROM raw.web_events").fetchall()[0][0] == 12_012
     assert main([str(landing), str(warehouse)]) == 2  # the file exists now
+
+
+def test_gzipped_days_load_in_a_batch_under_a_small_memory_limit(tmp_path):
+    """With DuckDB's memory_limit at 1 GB (CJM_DUCKDB_MEMORY_LIMIT), a batch of gzipped days
+    still loads: the line reader's buffer is one long line's worth, not DuckDB's default of 16
+    times max_line_size (4 GiB, which no memory limit of a few GB can give)."""
+    files = _ga4_days()
+    con = duckdb.connect(str(tmp_path / "limited.duckdb"), config={"memory_limit": "1GB"})
+    report = ingest_raw_table(con, make_landing(tmp_path, files), "web_events")
+    assert {f.status for f in report.files} == {"loaded"}, [f.message for f in report.files]
+    con.close()

@@ -28,6 +28,9 @@ from .csv_records import number_rows
 
 NO_DELIMITER = "\x1e"  # ASCII record separator: neither JSON nor Snowplow TSV holds it raw
 MAX_LINE_BYTES = 256 << 20  # 256 MiB; GA4 lines of 64 MB must load (see module docstring)
+# DuckDB's read buffer defaults to 16 times max_line_size: 4 GiB per buffer, which fails under a
+# memory_limit of a few GB (CJM_DUCKDB_MEMORY_LIMIT). One line's worth is enough.
+BUFFER_BYTES = MAX_LINE_BYTES
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def _read(
             new_line = '\\r\\n',
             strict_mode = false,
             max_line_size = {MAX_LINE_BYTES},
+            buffer_size = {BUFFER_BYTES},
             compression = {sql_literal(compression)},
             store_rejects = true,
             rejects_table = {sql_literal(rejects_raw)},
