@@ -91,3 +91,33 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    Body of a CTE (partition_key, signature_name): per subject of `relation` (`subject`: its key
+    column, rows without one left out), the signature of the subject's rows over `columns`.
+    For models partitioned by subject (a customer, an account).
+-#}
+{% macro subject_signatures(relation, subject, columns, signature_name) -%}
+    select
+        {{ subject }} as partition_key,
+        {{ partition_signature(row_signature(columns)) }} as {{ signature_name }}
+    from {{ relation }}
+    where {{ subject }} is not null
+    group by {{ subject }}
+{%- endmacro %}
+
+
+{#-
+    Body of a CTE: the rows of `relation` in the partitions to build (CTE partitions_to_build,
+    column partition_key; `partition_column`: the relation's column holding the partition);
+    every row when the model is built in full.
+-#}
+{% macro rows_to_build(relation, partition_column) -%}
+    select to_build.*
+    from {{ relation }} as to_build
+    {%- if is_incremental() %}
+    inner join partitions_to_build
+        on to_build.{{ partition_column }} = partitions_to_build.partition_key
+    {%- endif %}
+{%- endmacro %}

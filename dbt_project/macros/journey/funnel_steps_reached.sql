@@ -44,14 +44,11 @@ funnels_signature as (
 
 touchpoint_signatures as (
 
-    select
-        {{ subject }} as partition_key,
-        {{ partition_signature(row_signature([
-            'touchpoint_occurrence_id', 'touchpoint_id', 'occurred_at',
-        ])) }} as touchpoints_signature
-    from {{ touchpoints }}
-    where {{ subject }} is not null
-    group by {{ subject }}
+    {{ subject_signatures(
+        touchpoints, subject,
+        ['touchpoint_occurrence_id', 'touchpoint_id', 'occurred_at'],
+        'touchpoints_signature',
+    ) }}
 
 ),
 
@@ -88,23 +85,13 @@ partitions_to_build as (
 
 phase_visits as (
 
-    select phase_visits.*
-    from {{ phase_visits }} as phase_visits
-    {%- if is_incremental() %}
-    inner join partitions_to_build
-        on phase_visits.{{ subject }} = partitions_to_build.partition_key
-    {%- endif %}
+    {{ rows_to_build(phase_visits, subject) }}
 
 ),
 
 touchpoints as (
 
-    select touchpoints.*
-    from {{ touchpoints }} as touchpoints
-    {%- if is_incremental() %}
-    inner join partitions_to_build
-        on touchpoints.{{ subject }} = partitions_to_build.partition_key
-    {%- endif %}
+    {{ rows_to_build(touchpoints, subject) }}
 
 ),
 

@@ -34,14 +34,11 @@ phases_signature as (
 
 touchpoint_signatures as (
 
-    select
-        {{ subject }} as partition_key,
-        {{ partition_signature(row_signature([
-            'touchpoint_occurrence_id', 'journey_id', 'phase_id', 'occurred_at',
-        ])) }} as touchpoints_signature
-    from {{ touchpoints }}
-    where {{ subject }} is not null
-    group by {{ subject }}
+    {{ subject_signatures(
+        touchpoints, subject,
+        ['touchpoint_occurrence_id', 'journey_id', 'phase_id', 'occurred_at'],
+        'touchpoints_signature',
+    ) }}
 
 ),
 
@@ -64,12 +61,7 @@ partitions_to_build as (
 
 touchpoint_occurrences as (
 
-    select touchpoints.*
-    from {{ touchpoints }} as touchpoints
-    {%- if is_incremental() %}
-    inner join partitions_to_build
-        on touchpoints.{{ subject }} = partitions_to_build.partition_key
-    {%- endif %}
+    {{ rows_to_build(touchpoints, subject) }}
 
 ),
 
