@@ -611,7 +611,8 @@ def command_benchmark(args: argparse.Namespace) -> int:
         return command_benchmark_churn(Path(args.landing or DEFAULT_LANDING).resolve())
 
     with tempfile.TemporaryDirectory(prefix="cjm-benchmark-") as tmp:
-        workdir = Path(tmp)
+        workdir = Path(args.keep).resolve() if args.keep else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         if args.landing:
             landing = Path(args.landing).resolve()
         else:
@@ -893,6 +894,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generation_flags(benchmark, customers=20000)
     benchmark.add_argument(
         "--landing", metavar="DIR", help="measure on these exports instead of generating"
+    )
+    benchmark.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="work in DIR and keep it: the warehouse (bench.duckdb), the Dagster home and the "
+        "baseline's figures, to look into a slow or failed model afterwards (default: a "
+        "temporary directory, removed)",
     )
     benchmark.add_argument(
         "--comments",

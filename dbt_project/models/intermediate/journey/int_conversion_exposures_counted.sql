@@ -10,19 +10,14 @@
     one. The goal's or funnel's own touchpoints are not compared. A persona is the
     customer's persona. Values nobody was exposed to have no row.
 -#}
+{#- The customers, touchpoints and funnel steps are named in each CTE that reads them rather
+    than through one import CTE: DuckDB materializes a CTE that several others read, which
+    would hold every row of them. -#}
+{%- set customers = ref('dim_customers') %}
+{%- set touchpoints = ref('fct_touchpoints') %}
+{%- set funnel_progress = ref('int_funnel_steps_reached') %}
+
 with
-
-customers as (
-
-    select * from {{ ref('dim_customers') }}
-
-),
-
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
-
-),
 
 goals as (
 
@@ -33,12 +28,6 @@ goals as (
 funnels as (
 
     select * from {{ ref('funnels') }}
-
-),
-
-funnel_progress as (
-
-    select * from {{ ref('int_funnel_steps_reached') }}
 
 ),
 
@@ -55,7 +44,7 @@ conversions as (
         touchpoints.customer_id,
         min(touchpoints.occurred_at) as converted_at
     from goals
-    inner join touchpoints
+    inner join {{ touchpoints }} as touchpoints
         on goals.touchpoint_id = touchpoints.touchpoint_id
     where touchpoints.customer_id is not null
     group by goals.conversion_id, touchpoints.customer_id
@@ -72,7 +61,7 @@ goal_outcomes as (
         conversions.converted_at,
         conversions.converted_at is not null as is_converter
     from goal_ids
-    cross join customers
+    cross join {{ customers }} as customers
     left join conversions
         on
             goal_ids.conversion_id = conversions.conversion_id
@@ -104,12 +93,12 @@ funnel_outcomes as (
             when completions.reached_at is null and funnel_ends.window_days is not null
                 then {{ dbt.dateadd('day', 'funnel_ends.window_days', 'entries.entered_at') }}
         end as observed_until
-    from funnel_progress as entries
-    inner join customers
+    from {{ funnel_progress }} as entries
+    inner join {{ customers }} as customers
         on entries.customer_id = customers.customer_id
     inner join funnel_ends
         on entries.funnel_id = funnel_ends.funnel_id
-    left join funnel_progress as completions
+    left join {{ funnel_progress }} as completions
         on
             entries.funnel_id = completions.funnel_id
             and entries.customer_id = completions.customer_id
@@ -152,65 +141,91 @@ own_touchpoints as (
 
 ),
 
-touchpoints_before as (
+-- Each customer's first occurrence of each touchpoint and of each channel: a customer was
+-- exposed to a value before the decision point when its first occurrence was before it. One
+-- row per customer and value, so nothing below needs a distinct over every occurrence.
+first_touchpoints as (
 
     select
-        outcomes.analysis_type,
-        outcomes.analysis_id,
-        outcomes.customer_id,
-        outcomes.is_converter,
-        touchpoints.touchpoint_id,
-        touchpoints.channel
+        customer_id,
+        touchpoint_id,
+        min(occurred_at) as first_occurred_at
+    from {{ touchpoints }}
+    where customer_id is not null
+    group by customer_id, touchpoint_id
+
+),
+
+first_channels as (
+
+    select
+        customer_id,
+        channel,
+        min(occurred_at) as first_occurred_at
+    from {{ touchpoints }}
+    where customer_id is not null
+    group by customer_id, channel
+
+),
+
+-- Up to when an outcome's exposures count: a converter's decision point, else the end of the
+-- funnel's window (null: no end).
+outcome_bounds as (
+
+    select
+        analysis_type,
+        analysis_id,
+        customer_id,
+        is_converter,
+        coalesce(converted_at, observed_until) as exposed_before
     from outcomes
-    inner join touchpoints
-        on outcomes.customer_id = touchpoints.customer_id
-    where
-        touchpoints.occurred_at < outcomes.converted_at
-        or (
-            outcomes.converted_at is null
-            and (
-                outcomes.observed_until is null
-                or touchpoints.occurred_at < outcomes.observed_until
-            )
-        )
 
 ),
 
 -- One row per customer and value they were exposed to.
 exposures as (
 
-    select distinct
-        touchpoints_before.analysis_type,
-        touchpoints_before.analysis_id,
-        touchpoints_before.customer_id,
-        touchpoints_before.is_converter,
+    select
+        outcome_bounds.analysis_type,
+        outcome_bounds.analysis_id,
+        outcome_bounds.is_converter,
         'touchpoint' as dimension,
-        touchpoints_before.touchpoint_id as dimension_value
-    from touchpoints_before
+        first_touchpoints.touchpoint_id as dimension_value
+    from outcome_bounds
+    inner join first_touchpoints
+        on outcome_bounds.customer_id = first_touchpoints.customer_id
     left join own_touchpoints
         on
-            touchpoints_before.analysis_type = own_touchpoints.analysis_type
-            and touchpoints_before.analysis_id = own_touchpoints.analysis_id
-            and touchpoints_before.touchpoint_id = own_touchpoints.touchpoint_id
-    where own_touchpoints.touchpoint_id is null
+            outcome_bounds.analysis_type = own_touchpoints.analysis_type
+            and outcome_bounds.analysis_id = own_touchpoints.analysis_id
+            and first_touchpoints.touchpoint_id = own_touchpoints.touchpoint_id
+    where
+        own_touchpoints.touchpoint_id is null
+        and (
+            outcome_bounds.exposed_before is null
+            or first_touchpoints.first_occurred_at < outcome_bounds.exposed_before
+        )
 
     union all by name
 
-    select distinct
-        analysis_type,
-        analysis_id,
-        customer_id,
-        is_converter,
+    select
+        outcome_bounds.analysis_type,
+        outcome_bounds.analysis_id,
+        outcome_bounds.is_converter,
         'channel' as dimension,
-        channel as dimension_value
-    from touchpoints_before
+        first_channels.channel as dimension_value
+    from outcome_bounds
+    inner join first_channels
+        on outcome_bounds.customer_id = first_channels.customer_id
+    where
+        outcome_bounds.exposed_before is null
+        or first_channels.first_occurred_at < outcome_bounds.exposed_before
 
     union all by name
 
     select
         analysis_type,
         analysis_id,
-        customer_id,
         is_converter,
         'persona' as dimension,
         persona_id as dimension_value

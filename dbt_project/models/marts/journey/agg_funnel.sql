@@ -3,29 +3,18 @@
     from int_funnel_steps_reached and int_account_funnel_steps_reached (which hold the rules:
     order, windows, modes).
 -#}
+{#- The steps and touchpoints are named where they are read, and each CTE below is read once:
+    DuckDB materializes a CTE that several others read, which at scale would hold every row
+    in memory. -#}
+{%- set customer_steps = ref('int_funnel_steps_reached') %}
+{%- set account_steps = ref('int_account_funnel_steps_reached') %}
+{%- set touchpoints = ref('fct_touchpoints') %}
+
 with
-
-customer_steps as (
-
-    select * from {{ ref('int_funnel_steps_reached') }}
-
-),
-
-account_steps as (
-
-    select * from {{ ref('int_account_funnel_steps_reached') }}
-
-),
 
 funnels as (
 
     select * from {{ ref('funnels') }}
-
-),
-
-touchpoints as (
-
-    select * from {{ ref('fct_touchpoints') }}
 
 ),
 
@@ -51,7 +40,7 @@ reached as (
         step_number,
         entered_at,
         reached_at
-    from customer_steps
+    from {{ customer_steps }}
 
     union all
 
@@ -63,7 +52,7 @@ reached as (
         step_number,
         entered_at,
         reached_at
-    from account_steps
+    from {{ account_steps }}
 
 ),
 
@@ -75,7 +64,7 @@ first_touches as (
         'customer' as subject,
         customer_id as subject_id,
         {{ first_by('channel', ['occurred_at', 'touchpoint_occurrence_id']) }} as channel
-    from touchpoints
+    from {{ touchpoints }}
     where customer_id is not null
     group by customer_id
 
@@ -85,14 +74,15 @@ first_touches as (
         'account' as subject,
         account_id as subject_id,
         {{ first_by('channel', ['occurred_at', 'touchpoint_occurrence_id']) }} as channel
-    from touchpoints
+    from {{ touchpoints }}
     where account_id is not null
     group by account_id
 
 ),
 
--- Each reached step with the time to the subject's next step (when reached).
-steps as (
+-- A subject's steps in a funnel and mode run from the step it entered at (the lowest) without
+-- gaps: the step after each, and whether it is the entry step.
+steps_in_order as (
 
     select
         reached.subject,
@@ -100,22 +90,42 @@ steps as (
         reached.funnel_mode,
         reached.subject_id,
         reached.step_number,
-        cast({{ dbt.date_trunc('month', 'reached.entered_at') }} as date) as cohort_month,
+        reached.entered_at,
+        reached.reached_at,
         coalesce(first_touches.channel, 'none') as first_touch_channel,
-        next_step.reached_at is not null as has_reached_next_step,
-        {{ hours_between('reached.reached_at', 'next_step.reached_at') }} as hours_to_next_step
+        lead(reached.step_number) over subject_steps as next_step_number,
+        lead(reached.reached_at) over subject_steps as next_reached_at,
+        row_number() over subject_steps = 1 as is_entry_step
     from reached
-    left join reached as next_step
-        on
-            reached.subject = next_step.subject
-            and reached.funnel_id = next_step.funnel_id
-            and reached.funnel_mode = next_step.funnel_mode
-            and reached.subject_id = next_step.subject_id
-            and reached.step_number + 1 = next_step.step_number
     left join first_touches
         on
             reached.subject = first_touches.subject
             and reached.subject_id = first_touches.subject_id
+    window subject_steps as (
+        partition by reached.subject, reached.funnel_id, reached.funnel_mode, reached.subject_id
+        order by reached.step_number
+    )
+
+),
+
+-- Each reached step with the time to the subject's next step (when reached).
+steps as (
+
+    select
+        subject,
+        funnel_id,
+        funnel_mode,
+        subject_id,
+        step_number,
+        is_entry_step,
+        cast({{ dbt.date_trunc('month', 'entered_at') }} as date) as cohort_month,
+        first_touch_channel,
+        next_step_number = step_number + 1 as has_reached_next_step,
+        case
+            when next_step_number = step_number + 1
+                then {{ hours_between('reached_at', 'next_reached_at') }}
+        end as hours_to_next_step
+    from steps_in_order
 
 ),
 
@@ -137,6 +147,7 @@ cuts as (
             funnel_mode,
             subject_id,
             step_number,
+            is_entry_step,
             has_reached_next_step,
             hours_to_next_step
         from steps
@@ -155,6 +166,8 @@ counted as (
         funnel_id,
         funnel_mode,
         step_number,
+        -- a subject's entry step is counted once per cut: the subjects that entered
+        count(case when is_entry_step then 1 end) as customers_entered_here,
         count(*) as customers_reached,
         count(case when has_reached_next_step then 1 end) as customers_reached_next,
         {{ percentile_cont('hours_to_next_step', 0.5) }} as median_hours_to_next_step,
@@ -164,28 +177,16 @@ counted as (
 
 ),
 
--- Subjects entered per cut, counted from the steps directly (not from `cuts`, which would
--- then be read twice and held in memory whole).
-entered as (
+-- Subjects entered per cut: every subject has one entry step, so the sum of the entry steps.
+counts as (
 
-    {% for cut, cohort_month, first_touch_channel in cuts -%}
-        select
-            subject,
-            '{{ cut }}' as cut,
-            {{ cohort_month }} as cohort_month,
-            {{ first_touch_channel }} as first_touch_channel,
-            funnel_id,
-            funnel_mode,
-            count(distinct subject_id) as customers_entered
-        from steps
-        group by
-            subject,
-            {{ cohort_month }},
-            {{ first_touch_channel }},
-            funnel_id,
-            funnel_mode
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select
+        *,
+        cast(sum(customers_entered_here) over (
+            partition by
+                subject, cut, cohort_month, first_touch_channel, funnel_id, funnel_mode
+        ) as bigint) as customers_entered
+    from counted
 
 ),
 
@@ -194,47 +195,38 @@ final as (
     select
         -- what the customers_* columns count: customers, or CRM accounts (the contract puts
         -- it last, after the columns it was added to)
-        counted.subject,
-        counted.funnel_id,
-        counted.funnel_mode,
-        counted.cut,
-        counted.cohort_month,
-        counted.first_touch_channel,
-        counted.step_number,
-        entered.customers_entered,
-        counted.customers_reached,
-        counted.customers_reached_next,
-        cast(counted.median_hours_to_next_step as double) as median_hours_to_next_step,
-        cast(counted.p90_hours_to_next_step as double) as p90_hours_to_next_step,
+        counts.subject,
+        counts.funnel_id,
+        counts.funnel_mode,
+        counts.cut,
+        counts.cohort_month,
+        counts.first_touch_channel,
+        counts.step_number,
+        counts.customers_entered,
+        counts.customers_reached,
+        counts.customers_reached_next,
+        cast(counts.median_hours_to_next_step as double) as median_hours_to_next_step,
+        cast(counts.p90_hours_to_next_step as double) as p90_hours_to_next_step,
         funnel_windows.window_days,
         -- any_order: step k is any k-th step of the funnel
         case
-            when counted.funnel_mode = 'any_order' then 'any' else funnels.step_type
+            when counts.funnel_mode = 'any_order' then 'any' else funnels.step_type
         end as step_type,
-        case when counted.funnel_mode = 'any_order' then '*' else funnels.step_id end as step_id,
+        case when counts.funnel_mode = 'any_order' then '*' else funnels.step_id end as step_id,
         case
-            when counted.funnel_mode != 'any_order' then funnels.step_window_hours
+            when counts.funnel_mode != 'any_order' then funnels.step_window_hours
         end as step_window_hours,
-        counted.customers_reached - counted.customers_reached_next as customers_dropped,
+        counts.customers_reached - counts.customers_reached_next as customers_dropped,
         case
-            when counted.step_number < funnel_windows.steps
-                then counted.customers_reached_next * 1.0 / counted.customers_reached
+            when counts.step_number < funnel_windows.steps
+                then counts.customers_reached_next * 1.0 / counts.customers_reached
         end as step_conversion,
-        counted.customers_reached * 1.0 / entered.customers_entered as overall_conversion
-    from counted
-    inner join entered
-        on
-            counted.subject = entered.subject
-            and counted.cut = entered.cut
-            and counted.funnel_id = entered.funnel_id
-            and counted.funnel_mode = entered.funnel_mode
-            and counted.first_touch_channel = entered.first_touch_channel
-            and coalesce(counted.cohort_month, date '1900-01-01')
-            = coalesce(entered.cohort_month, date '1900-01-01')
+        counts.customers_reached * 1.0 / counts.customers_entered as overall_conversion
+    from counts
     inner join funnels
-        on counted.funnel_id = funnels.funnel_id and counted.step_number = funnels.step_number
+        on counts.funnel_id = funnels.funnel_id and counts.step_number = funnels.step_number
     inner join funnel_windows
-        on counted.funnel_id = funnel_windows.funnel_id
+        on counts.funnel_id = funnel_windows.funnel_id
 
 )
 
