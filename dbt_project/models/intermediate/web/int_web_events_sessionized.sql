@@ -22,7 +22,10 @@ web_users as (
     select * from {{ ref('int_web_users_stitched') }}
 
 ),
+{%- if is_incremental() %}
 
+-- An incremental run builds the days whose events changed or whose browsers changed customer,
+-- and every day of the sessions on those days.
 event_partitions as (
 
     select distinct
@@ -31,7 +34,6 @@ event_partitions as (
     from {{ staged_events }}
 
 ),
-{%- if is_incremental() %}
 
 -- Browsers whose customer is not the one their built rows carry.
 built_web_users as (
@@ -52,19 +54,16 @@ web_users_changed as (
     where built_web_users.customer_id is distinct from web_users.customer_id
 
 ),
-{%- endif %}
 
 changed_partitions as (
 
     select partition_key
     from ({{ partitions_to_build('event_partitions') }}) as changed
-    {%- if is_incremental() %}
     union
     select distinct built._partition_date as partition_key
     from {{ this }} as built
     inner join web_users_changed
         on built.user_pseudo_id = web_users_changed.user_pseudo_id
-    {%- endif %}
 
 ),
 
@@ -99,20 +98,20 @@ sessions_to_build as (
     where staged_events.session_id is not null
 
 ),
+{%- endif %}
 
--- The events of the days to build, with every other event of their sessions (numbered with
--- them, left out of the result when their own day is not built).
+-- The events to number: every event in a full build; in an incremental run the events of the
+-- days to build, with every other event of their sessions (numbered with them, left out of
+-- the result when their own day is not built).
 events_to_number as (
 
-    select staged_events.*
-    from {{ staged_events }} as staged_events
-    left join partitions_to_build
-        on staged_events._partition_date = partitions_to_build.partition_key
-    left join sessions_to_build
-        on staged_events.session_id = sessions_to_build.session_id
+    select *
+    from {{ staged_events }}
+    {%- if is_incremental() %}
     where
-        partitions_to_build.partition_key is not null
-        or sessions_to_build.session_id is not null
+        _partition_date in (select partitions_to_build.partition_key from partitions_to_build)
+        or session_id in (select sessions_to_build.session_id from sessions_to_build)
+    {%- endif %}
 
 ),
 
@@ -145,34 +144,37 @@ sessionized as (
         events.revenue,
         events._partition_date,
         events._partition_signature,
+        -- page views are numbered in the same order as all events (event_name is the same
+        -- for all of them), so one window (one sort) gives both numbers
         case
             when events.session_id is not null
-                then row_number() over (
-                    partition by events.session_id
-                    order by events.event_at asc, events.event_name asc, events.event_id asc
-                )
+                then row_number() over session_order
         end as event_number_in_session,
         case
             when events.session_id is not null and events.event_name = 'page_view'
-                then row_number() over (
-                    partition by events.session_id, events.event_name = 'page_view'
-                    order by events.event_at asc, events.event_id asc
-                )
+                then count(case when events.event_name = 'page_view' then 1 end)
+                    over session_order
         end as page_view_number_in_session
     from events_to_number as events
     left join web_users
         on events.user_pseudo_id = web_users.user_pseudo_id
+    window session_order as (
+        partition by events.session_id
+        order by events.event_at asc, events.event_name asc, events.event_id asc
+        rows between unbounded preceding and current row
+    )
 
 ),
 
 final as (
 
     select
-        sessionized.*,
+        *,
         '{{ invocation_id }}' as _invocation_id
     from sessionized
-    inner join partitions_to_build
-        on sessionized._partition_date = partitions_to_build.partition_key
+    {%- if is_incremental() %}
+    where _partition_date in (select partitions_to_build.partition_key from partitions_to_build)
+    {%- endif %}
 
 )
 

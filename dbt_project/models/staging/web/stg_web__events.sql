@@ -46,46 +46,46 @@ partitions_to_build as (
 
 ),
 
+-- Each load of the days to build as a small number, so that one integer locates a raw row:
+-- load_number * 2^40 + _source_row (a file has fewer than 2^40 lines).
+load_numbers as (
+
+    select
+        _load_id,
+        row_number() over (order by _load_id) as load_number
+    from {{ raw_events }}
+    where
+        {{ ga4_partition_date('event_date') }} in (
+            select partitions_to_build.partition_key from partitions_to_build
+        )
+    group by _load_id
+
+),
+
 -- GA4 exports can hold the same line twice: identical content (all export columns; the
 -- lineage columns differ between copies by nature) is one event, and it keeps the lineage of
--- its first loaded copy (min of the struct orders by _loaded_at, then file, then row). The
--- copies are told apart by a fingerprint of the content, so only the fingerprint and the
--- lineage are held while grouping, not every column.
-fingerprinted as (
-
-    select
-        {{ row_fingerprint(
-            ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
-        ) }} as event_id,
-        _loaded_at,
-        _source_file,
-        _source_row,
-        _load_id
-    from {{ raw_events }}
-    where {{ ga4_partition_date('event_date') }} in (
-        select partitions_to_build.partition_key from partitions_to_build
-    )
-
-),
-
-copies_ranked as (
-
-    select
-        event_id,
-        min({{ named_struct(['_loaded_at', '_source_file', '_source_row', '_load_id']) }})
-            as first_copy
-    from fingerprinted
-    group by event_id
-
-),
-
+-- its first loaded copy (the least _loaded_at, then file, then row). The copies are told
+-- apart by a fingerprint of the content; grouping holds only the fingerprint and where the
+-- first copy is, and the first copies are then read again by that one integer (a semi-join;
+-- a join on load id and row would hold every key as text at scale).
 first_copies as (
 
     select
-        event_id,
-        first_copy._load_id as first_load_id,
-        first_copy._source_row as first_source_row
-    from copies_ranked
+        {{ first_by(
+            'load_numbers.load_number * 1099511627776 + _source_row',
+            ['_loaded_at', '_source_file', '_source_row'],
+        ) }} as first_copy_row
+    from {{ raw_events }} as raw_events
+    inner join load_numbers
+        on raw_events._load_id = load_numbers._load_id
+    where
+        {{ ga4_partition_date('raw_events.event_date') }} in (
+            select partitions_to_build.partition_key from partitions_to_build
+        )
+    group by
+        {{ row_fingerprint(
+            ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
+        ) }}
 
 ),
 
@@ -93,16 +93,20 @@ deduplicated as (
 
     select
         raw_events.*,
-        first_copies.event_id,
+        {{ row_fingerprint(
+            ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
+        ) }} as event_id,
         partitions_to_build.partition_key as _partition_date,
         partitions_to_build.partition_signature as _partition_signature
     from {{ raw_events }} as raw_events
-    inner join first_copies
-        on
-            raw_events._load_id = first_copies.first_load_id
-            and raw_events._source_row = first_copies.first_source_row
+    inner join load_numbers
+        on raw_events._load_id = load_numbers._load_id
     inner join partitions_to_build
         on {{ ga4_partition_date('raw_events.event_date') }} = partitions_to_build.partition_key
+    where
+        load_numbers.load_number * 1099511627776 + raw_events._source_row in (
+            select first_copies.first_copy_row from first_copies
+        )
 
 ),
 
