@@ -6,6 +6,8 @@ import fcntl
 import json
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import SAMPLE_LANDING
+from tests.conftest import REPO_ROOT, SAMPLE_LANDING
 
 
 @dataclass(frozen=True)
@@ -84,17 +86,11 @@ def truth() -> dict:
     return json.loads((SAMPLE_LANDING / "truth.json").read_text())
 
 
-@pytest.fixture(scope="session")
-def sample_run(tmp_path_factory: pytest.TempPathFactory) -> JobRun:
-    """The whole job on the bundled sample exports (seeds/), once per `pytest` invocation.
-
-    pytest-xdist workers share it: the first worker that needs it runs the job, the others wait
-    for it (a file lock) and read its outcome. Tests only read its files; a test that changes a
-    warehouse works on a copy."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / "sample_run"
-    folder.mkdir(exist_ok=True)
+def shared_sample_run(folder: Path) -> JobRun:
+    """The whole job on the bundled sample exports in ``folder``, run once: the first caller
+    runs it holding a file lock, later callers (other test processes) wait for the lock and read
+    its outcome."""
+    folder.mkdir(parents=True, exist_ok=True)
     outcome = folder / "outcome.json"
     with (folder / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -118,6 +114,51 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> JobRun:
         [CheckOutcome(**check) for check in saved["checks"]],
         saved["materialized"],
     )
+
+
+def _shared_sample_folder(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory | None = None
+) -> Path:
+    """One folder for the whole `pytest` invocation: under pytest-xdist, the parent of the
+    workers' own temporary folders."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return Path(config.option.basetemp).resolve().parent / "sample_run"
+    assert tmp_path_factory is not None
+    return tmp_path_factory.getbasetemp() / "sample_run"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under pytest-xdist, the first worker to finish collecting starts the shared sample run in
+    a process of its own, so that it builds while the workers run tests that do not need it;
+    otherwise one worker builds it on first use while the other, needing it too, waits idle."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if not any("sample_run" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    folder = _shared_sample_folder(session.config)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        (folder / ".started").touch(exist_ok=False)
+    except FileExistsError:  # another worker started it
+        return
+    with (folder / "build.log").open("w") as log:
+        subprocess.Popen(
+            [sys.executable, "-c",
+             "import sys, pathlib; from tests.integration.conftest import shared_sample_run;"
+             " shared_sample_run(pathlib.Path(sys.argv[1]))", str(folder)],
+            cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sample_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> JobRun:
+    """The whole job on the bundled sample exports (seeds/), once per `pytest` invocation.
+
+    pytest-xdist workers share it: it is started in the background as collection ends (see
+    ``pytest_collection_finish``), or run by the first test process that needs it; the others
+    wait for it (a file lock) and read its outcome. Tests only read its files; a test that
+    changes a warehouse works on a copy."""
+    return shared_sample_run(_shared_sample_folder(request.config, tmp_path_factory))
 
 
 def copy_landing(target: Path) -> Path:
