@@ -204,8 +204,9 @@ def _kill_run_when(landing: Path, warehouse: Path, marker: str, delay: float) ->
 
 
 def _marts(path: Path) -> dict[str, list[tuple]]:
-    """Every row of every mart, but the lineage column naming the dbt invocation that wrote a
-    row of an incremental mart (it differs between two runs by nature)."""
+    """Every row of every mart, but the lineage columns of an incremental mart: the dbt
+    invocation that wrote a row, and the partition signature, which for fct_touchpoints names
+    the invocation that mapped the partition (both differ between two runs by nature)."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = dict(
             con.execute(
@@ -214,10 +215,11 @@ def _marts(path: Path) -> dict[str, list[tuple]]:
                 " group by table_name order by 1"
             ).fetchall()
         )
+        lineage_columns = "exclude (_invocation_id, _partition_signature)"
         return {
             t: sorted(
                 map(repr, con.execute(
-                    f"select * {'exclude (_invocation_id)' if lineage else ''} from marts.{t}"
+                    f"select * {lineage_columns if lineage else ''} from marts.{t}"
                 ).fetchall())
             )
             for t, lineage in tables.items()
