@@ -90,58 +90,49 @@ partitions_to_build as (
 
 ),
 
-touchpoints_to_build as (
-
-    select
-        touchpoints_mapped.*,
-        partitions_to_build.partition_signature
-    from {{ touchpoints_mapped }} as touchpoints_mapped
-    inner join partitions_to_build
-        on touchpoints_mapped._partition_date = partitions_to_build.partition_key
-
-),
-
 final as (
 
     select
-        touchpoints_to_build.touchpoint_occurrence_id,
-        touchpoints_to_build.customer_id,
-        touchpoints_to_build.touchpoint_id,
+        touchpoints_mapped.touchpoint_occurrence_id,
+        touchpoints_mapped.customer_id,
+        touchpoints_mapped.touchpoint_id,
         map_versions.phase_id,
         map_versions.journey_id,
         map_versions.channel,
-        touchpoints_to_build.source_system,
-        touchpoints_to_build.source_object,
-        touchpoints_to_build.source_record_id,
-        touchpoints_to_build.rule_id,
-        touchpoints_to_build.rule_valid_from,
+        touchpoints_mapped.source_system,
+        touchpoints_mapped.source_object,
+        touchpoints_mapped.source_record_id,
+        touchpoints_mapped.rule_id,
+        touchpoints_mapped.rule_valid_from,
         map_versions.touchpoint_valid_from,
         map_versions.phase_valid_from,
-        touchpoints_to_build.occurred_at,
-        touchpoints_to_build.session_id,
+        touchpoints_mapped.occurred_at,
+        touchpoints_mapped.session_id,
         -- only touchpoints flagged has_revenue carry money, so no amount counts twice
         case
-            when map_versions.has_revenue then touchpoints_to_build.source_revenue
+            when map_versions.has_revenue then touchpoints_mapped.source_revenue
         end as revenue,
         -- the record's own account (an opportunity's, a case's), else the customer's
-        coalesce(touchpoints_to_build.record_account_id, customer_accounts.account_id)
+        coalesce(touchpoints_mapped.record_account_id, customer_accounts.account_id)
             as account_id,
-        touchpoints_to_build._partition_date,
-        touchpoints_to_build.partition_signature as _partition_signature,
+        touchpoints_mapped._partition_date,
+        partitions_to_build.partition_signature as _partition_signature,
         '{{ invocation_id }}' as _invocation_id
-    from touchpoints_to_build
+    from {{ touchpoints_mapped }} as touchpoints_mapped
+    inner join partitions_to_build
+        on touchpoints_mapped._partition_date = partitions_to_build.partition_key
     -- the map version valid when the record occurred; a touchpoint without a version then
     -- leaves phase_id NULL, which the not-null test stops
     left join map_versions
         on
-            touchpoints_to_build.touchpoint_id = map_versions.touchpoint_id
+            touchpoints_mapped.touchpoint_id = map_versions.touchpoint_id
             and {{ is_valid_at(
                 'map_versions.map_valid_from',
                 'map_versions.map_valid_to',
-                'touchpoints_to_build.occurred_at',
+                'touchpoints_mapped.occurred_at',
             ) }}
     left join customer_accounts
-        on touchpoints_to_build.customer_id = customer_accounts.customer_id
+        on touchpoints_mapped.customer_id = customer_accounts.customer_id
 
 )
 

@@ -22,6 +22,11 @@
     'stream_id', 'platform', 'ecommerce', 'items',
 ] %}
 
+{#- An event's fingerprint (its event_id): grouped on to find the first copy, then kept. -#}
+{%- set event_fingerprint = row_fingerprint(
+    ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
+) %}
+
 {#- The raw table is named in each CTE that reads it rather than through one import CTE:
     DuckDB materializes a CTE that several others read, which would hold the whole raw table
     (every GA4 column) in memory. -#}
@@ -83,9 +88,7 @@ first_copies as (
             select partitions_to_build.partition_key from partitions_to_build
         )
     group by
-        {{ row_fingerprint(
-            ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
-        ) }}
+        {{ event_fingerprint }}
 
 ),
 
@@ -93,9 +96,7 @@ deduplicated as (
 
     select
         raw_events.*,
-        {{ row_fingerprint(
-            ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
-        ) }} as event_id,
+        {{ event_fingerprint }} as event_id,
         partitions_to_build.partition_key as _partition_date,
         partitions_to_build.partition_signature as _partition_signature
     from {{ raw_events }} as raw_events
