@@ -9,7 +9,8 @@ file (it joins a session of an earlier day, so that day's positions change), a s
 runs into the next export day, a re-exported day with a changed and an added event, browsers
 that log in days after their first visit (their earlier events move to the contact) and an
 contact moved to another account (its touchpoints carry the new account; nothing is mapped
-again) and an edited touchpoint rule (every partition is mapped again)."""
+again), a touchpoint moved to another channel (every touchpoint partition is built again;
+nothing is mapped again) and an edited touchpoint rule (every partition is mapped again)."""
 
 from __future__ import annotations
 
@@ -303,6 +304,29 @@ def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: 
             " where customer_id = ? and source_system = 'web'",
             [customer],
         ).fetchall() == [(new_account,)]
+
+    # An analyst moves the pricing page to another channel (seed touchpoints, as loaded): no
+    # record is mapped again, but every touchpoint partition is built again with the new map.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update journey_map.touchpoints set channel = 'pricing'"
+            " where touchpoint_id = 'pricing_page'"
+        )
+    build_incrementally(warehouse, root / "target_4c")
+    built = rebuilt(warehouse, root / "target_4c")
+    assert built["intermediate.int_touchpoints_mapped"] == set()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        every_partition = {
+            partition
+            for (partition,) in con.execute(
+                f"select distinct _partition_date from {TOUCHPOINTS}"
+            ).fetchall()
+        }
+        assert con.execute(
+            f"select distinct channel from {TOUCHPOINTS} where touchpoint_id = 'pricing_page'"
+        ).fetchall() == [("pricing",)]
+    assert built[TOUCHPOINTS] == every_partition
+    assert differences(warehouse, root / "step_4c") == {t: (0, 0) for t in INCREMENTAL_MODELS}
 
     # An analyst edits a touchpoint rule (the seed, as loaded; `dbt run` does not load seeds
     # again): about pages are no longer a website visit. Every partition of the touchpoints is
