@@ -36,7 +36,9 @@ INCREMENTAL_MODELS = {
     "staging.stg_web__events": "_partition_date",
     "intermediate.int_web_events_sessionized": "_partition_date",
     "intermediate.int_touchpoints_mapped": "_partition_date",
+    "intermediate.int_candidate_values_counted": "_partition_date",
     "marts.fct_touchpoints": "_partition_date",
+    "marts.fct_web_sessions": "_partition_date",
     "marts.fct_journey_phase_visits": "customer_id",
     "intermediate.int_account_phase_visits_sequenced": "account_id",
     "intermediate.int_funnel_steps_reached": "customer_id",
@@ -44,6 +46,7 @@ INCREMENTAL_MODELS = {
 }
 PHASE_VISITS = "marts.fct_journey_phase_visits"
 TOUCHPOINTS = "marts.fct_touchpoints"
+SESSIONS = "marts.fct_web_sessions"
 # Bookkeeping: which dbt invocation built a partition, and signatures that name it.
 BOOKKEEPING = ("_invocation_id", "_partition_signature")
 
@@ -196,6 +199,10 @@ def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: 
     assert built["intermediate.int_web_events_sessionized"] == {"20260901", "20260902", "20260903"}
     assert built["intermediate.int_touchpoints_mapped"] == {"20260901", "20260902", "20260903"}
     assert built[TOUCHPOINTS] == built["intermediate.int_touchpoints_mapped"]
+    # the sessions of the days whose events were built again (a session belongs to the day of
+    # its first event)
+    assert built[SESSIONS] == {"20260901", "20260902", "20260903"}
+    assert built[SESSIONS] == built["intermediate.int_candidate_values_counted"]
     # a run with nothing new writes nothing
     build_incrementally(warehouse, root / "target_2b")
     assert rebuilt(warehouse, root / "target_2b") == {t: set() for t in INCREMENTAL_MODELS}
@@ -223,6 +230,7 @@ def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: 
     build_incrementally(warehouse, root / "target_3")
     built = rebuilt(warehouse, root / "target_3")
     assert "20260901" not in built["intermediate.int_web_events_sessionized"], built
+    assert "20260901" not in built[SESSIONS], built
     assert (
         built["intermediate.int_touchpoints_mapped"]
         == (built["intermediate.int_web_events_sessionized"])
@@ -357,6 +365,7 @@ def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: 
     built = rebuilt(warehouse, root / "target_5")
     assert built["intermediate.int_touchpoints_mapped"] == every_partition
     assert built[TOUCHPOINTS] == every_partition
+    assert built["intermediate.int_candidate_values_counted"] == every_partition
     assert built["intermediate.int_web_events_sessionized"] == set()
 
 

@@ -3,10 +3,10 @@
     (touchpoint or channel) and conversion type (each, and all). 'none' is the scope of the
     conversions without a touchpoint in the lookback.
 -#}
-{%- set periods = [
-    ('all', 'cast(null as date)'),
-    ('month', 'cast(' ~ dbt.date_trunc('month', 'converted_at') ~ ' as date)'),
-] -%}
+{%- set month_start = 'cast(' ~ dbt.date_trunc('month', 'converted_at') ~ ' as date)' -%}
+{%- set periods = [('all', 'cast(null as date)'), ('month', month_start)] -%}
+{#- the same periods over conversion_scopes' month_start column -#}
+{%- set monthly_periods = [('all', 'cast(null as date)'), ('month', 'month_start')] -%}
 {%- set scopes = [
     ('touchpoint', "coalesce(touchpoint_id, 'none')"),
     ('channel', 'channel'),
@@ -21,52 +21,70 @@ attribution as (
 
 ),
 
-cuts as (
+-- Each conversion once per model and scope, with its touches and credit in that scope: a
+-- conversion has one month and one conversion type, so the cuts below count conversions by
+-- adding rows instead of a distinct count over every touch of every cut.
+conversion_scopes as (
 
-    {% for period_grain, period_start in periods -%}
-        {%- set outer_loop = loop -%}
-        {%- for scope_type, scope_id in scopes -%}
-            {%- set middle_loop = loop -%}
-            {%- for _, conversion_type in conversion_types -%}
-                select
-                    model,
-                    '{{ period_grain }}' as period_grain,
-                    {{ period_start }} as period_start,
-                    '{{ scope_type }}' as scope_type,
-                    {{ scope_id }} as scope_id,
-                    {{ conversion_type }} as conversion_type,
-                    conversion_id,
-                    credit,
-                    attributed_revenue,
-                    conversion_revenue,
-                    touch_position
-                from attribution
-                {% if not (outer_loop.last and middle_loop.last and loop.last) %}
-                    union all
-                {% endif %}
-            {% endfor %}
-        {%- endfor %}
-    {%- endfor %}
+    {% for scope_type, scope_id in scopes -%}
+        select
+            model,
+            {{ month_start }} as month_start,
+            conversion_type,
+            '{{ scope_type }}' as scope_type,
+            {{ scope_id }} as scope_id,
+            conversion_id,
+            count(case when touch_position > 0 then 1 end) as touches,
+            -- Sums of exact decimals, so that the result does not depend on the order DuckDB
+            -- adds the rows in (a resumed run must give the same marts as a clean one).
+            sum(cast(credit as decimal(38, 12))) as attributed_conversions,
+            sum(cast(attributed_revenue as decimal(38, 6))) as attributed_revenue
+        from attribution
+        group by model, {{ month_start }}, conversion_type, {{ scope_id }}, conversion_id
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+-- The conversions per model, month, scope and conversion type: the finest cut.
+scoped_by_month as (
+
+    select
+        model,
+        month_start,
+        conversion_type,
+        scope_type,
+        scope_id,
+        count(*) as conversions_touched,
+        sum(touches) as touches,
+        sum(attributed_conversions) as attributed_conversions,
+        sum(attributed_revenue) as attributed_revenue
+    from conversion_scopes
+    group by model, month_start, conversion_type, scope_type, scope_id
 
 ),
 
 scoped as (
 
-    select
-        model,
-        period_grain,
-        period_start,
-        scope_type,
-        scope_id,
-        conversion_type,
-        count(distinct conversion_id) as conversions_touched,
-        count(case when touch_position > 0 then 1 end) as touches,
-        -- Sums of exact decimals, so that the result does not depend on the order DuckDB adds
-        -- the rows in (a resumed run must give the same marts as a clean one).
-        sum(cast(credit as decimal(38, 12))) as attributed_conversions,
-        sum(cast(attributed_revenue as decimal(38, 6))) as attributed_revenue
-    from cuts
-    group by model, period_grain, period_start, scope_type, scope_id, conversion_type
+    {% for period_grain, period_start in monthly_periods -%}
+        {%- set outer_loop = loop -%}
+        {%- for _, conversion_type in conversion_types -%}
+            select
+                model,
+                '{{ period_grain }}' as period_grain,
+                {{ period_start }} as period_start,
+                scope_type,
+                scope_id,
+                {{ conversion_type }} as conversion_type,
+                cast(sum(conversions_touched) as bigint) as conversions_touched,
+                cast(sum(touches) as bigint) as touches,
+                sum(attributed_conversions) as attributed_conversions,
+                sum(attributed_revenue) as attributed_revenue
+            from scoped_by_month
+            group by model, {{ period_start }}, scope_type, scope_id, {{ conversion_type }}
+            {% if not (outer_loop.last and loop.last) %}union all{% endif %}
+        {% endfor %}
+    {%- endfor %}
 
 ),
 

@@ -3,15 +3,11 @@
 
 with
 
-candidates as (
+-- Web and CRM records counted per day, field value and whether a rule mapped them
+-- (incremental by partition).
+candidate_values as (
 
-    select * from {{ ref('int_touchpoint_candidates_unioned') }}
-
-),
-
-touchpoint_occurrences as (
-
-    select * from {{ ref('int_touchpoints_mapped') }}
+    select * from {{ ref('int_candidate_values_counted') }}
 
 ),
 
@@ -27,67 +23,54 @@ survey_responses_mapped as (
 
 ),
 
--- One row per source record the rules read, with the value an analyst would write a rule
--- for: a page view's path, else the record's only field (event name, stage, case origin),
--- a survey's embedded touchpoint, else its name.
-records as (
+-- A survey response's value is its embedded touchpoint, else its survey's name.
+survey_records as (
 
     select
-        source_system,
-        source_record_id,
-        min(occurred_at) as seen_at,
-        coalesce(max(case when field = 'page_path' then field end), min(field)) as field,
-        coalesce(max(case when field = 'page_path' then field_value end), min(field_value))
-            as field_value
-    from candidates
-    group by source_system, source_record_id
-
-    union all
-
-    select
-        'survey' as source_system,
-        response_id as source_record_id,
-        recorded_at as seen_at,
+        survey_responses.response_id,
+        cast(survey_responses.recorded_at as date) as seen_on,
         case
-            when embedded_touchpoint is not null then 'embedded.touchpoint' else 'survey_name'
+            when survey_responses.embedded_touchpoint is not null then 'embedded.touchpoint'
+            else 'survey_name'
         end as field,
-        coalesce(embedded_touchpoint, survey_name) as field_value
+        coalesce(survey_responses.embedded_touchpoint, survey_responses.survey_name)
+            as field_value,
+        survey_responses_mapped.response_id is not null as is_mapped
     from survey_responses
+    left join survey_responses_mapped
+        on survey_responses.response_id = survey_responses_mapped.response_id
 
 ),
 
-mapped_records as (
-
-    select
-        source_system,
-        source_record_id
-    from touchpoint_occurrences
-
-    union all
-
-    select
-        'survey' as source_system,
-        response_id as source_record_id
-    from survey_responses_mapped
-
-),
-
+-- Records per source, day, field value and mapped or not.
 flagged as (
 
     select
-        records.*,
-        mapped_records.source_record_id is not null as is_mapped
-    from records
-    left join mapped_records
-        on
-            records.source_system = mapped_records.source_system
-            and records.source_record_id = mapped_records.source_record_id
+        source_system,
+        seen_on,
+        field,
+        field_value,
+        is_mapped,
+        records
+    from candidate_values
+
+    union all
+
+    select
+        'survey' as source_system,
+        seen_on,
+        field,
+        field_value,
+        is_mapped,
+        count(*) as records
+    from survey_records
+    group by seen_on, field, field_value, is_mapped
 
 ),
 
 periods as (
 
-    {{ rows_per_period('flagged', 'seen_at', period_grains) }}
+    {{ rows_per_period('flagged', 'seen_on', period_grains) }}
 
 ),
 
@@ -97,8 +80,8 @@ counted as (
         source_system,
         period_grain,
         period_start,
-        count(*) as records_seen,
-        count(case when is_mapped then 1 end) as records_mapped
+        cast(sum(records) as bigint) as records_seen,
+        cast(sum(case when is_mapped then records else 0 end) as bigint) as records_mapped
     from periods
     group by source_system, period_grain, period_start
 
@@ -112,10 +95,10 @@ unmapped_values as (
         period_start,
         field,
         field_value,
-        count(*) as records,
+        sum(records) as records,
         row_number() over (
             partition by source_system, period_grain, period_start
-            order by count(*) desc, field asc, field_value asc
+            order by sum(records) desc, field asc, field_value asc
         ) as value_rank
     from periods
     where not is_mapped

@@ -1,24 +1,90 @@
+-- Incremental by partition (macros/incremental.sql): a session belongs to the export day of
+-- its first event. int_web_events_sessionized builds every day of a session whose events
+-- changed again, so the session's first day is among them: a day's sessions are built again
+-- when the events or the touchpoints of that day were (their invocation changed).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_partition_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_vanished_partitions(
+        ref('int_web_events_sessionized'), '_partition_date'
+    ) }}",
+) }}
+
+{#- The events and touchpoints are named in each CTE that reads them rather than through an
+    import CTE: DuckDB materializes a CTE that several others read, which would hold them. -#}
+{%- set events = ref('int_web_events_sessionized') %}
+{%- set touchpoints_mapped = ref('int_touchpoints_mapped') %}
+
 with
 
-events as (
+-- A day's signature: the invocations that built its events and its web touchpoints.
+event_partitions as (
 
-    select * from {{ ref('int_web_events_sessionized') }}
+    select
+        _partition_date as partition_key,
+        {{ partition_signature('_invocation_id') }} as partition_signature
+    from {{ events }}
+    group by _partition_date
 
 ),
 
-touchpoints_mapped as (
+touchpoint_partitions as (
 
-    select * from {{ ref('int_touchpoints_mapped') }}
+    select
+        _partition_date as partition_key,
+        {{ partition_signature('_invocation_id') }} as partition_signature
+    from {{ touchpoints_mapped }}
+    where source_system = 'web' and session_id is not null
+    group by _partition_date
 
 ),
+
+input_partitions as (
+
+    select
+        event_partitions.partition_key,
+        event_partitions.partition_signature
+        || '/'
+        || coalesce(touchpoint_partitions.partition_signature, '') as partition_signature
+    from event_partitions
+    left join touchpoint_partitions
+        on event_partitions.partition_key = touchpoint_partitions.partition_key
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('input_partitions') }}
+
+),
+{%- if is_incremental() %}
+
+-- The sessions that start on a day to build.
+sessions_to_build as (
+
+    select session_id
+    from {{ events }}
+    where
+        event_number_in_session = 1
+        and _partition_date in (select partitions_to_build.partition_key from partitions_to_build)
+
+),
+{%- endif %}
 
 session_touchpoints as (
 
     select
         session_id,
         count(*) as touchpoint_occurrences
-    from touchpoints_mapped
-    where source_system = 'web' and session_id is not null
+    from {{ touchpoints_mapped }}
+    where
+        source_system = 'web'
+        and session_id is not null
+    {%- if is_incremental() %}
+        and session_id in (select sessions_to_build.session_id from sessions_to_build)
+    {%- endif %}
     group by session_id
 
 ),
@@ -48,9 +114,14 @@ sessions as (
         max(case when event_number_in_session = 1 then traffic_medium end) as traffic_medium,
         max(case when event_number_in_session = 1 then traffic_campaign end) as traffic_campaign,
         max(case when event_number_in_session = 1 then device_category end) as device_category,
-        max(case when event_number_in_session = 1 then geo_country end) as geo_country
-    from events
-    where session_id is not null
+        max(case when event_number_in_session = 1 then geo_country end) as geo_country,
+        max(case when event_number_in_session = 1 then _partition_date end) as _partition_date
+    from {{ events }}
+    where
+        session_id is not null
+    {%- if is_incremental() %}
+        and session_id in (select sessions_to_build.session_id from sessions_to_build)
+    {%- endif %}
     group by session_id, user_pseudo_id, customer_id, ga_session_id
 
 ),
@@ -79,8 +150,13 @@ final as (
         sessions.geo_country,
         sessions.purchases,
         sessions.revenue,
-        coalesce(session_touchpoints.touchpoint_occurrences, 0) as touchpoint_occurrences
+        coalesce(session_touchpoints.touchpoint_occurrences, 0) as touchpoint_occurrences,
+        sessions._partition_date,
+        partitions_to_build.partition_signature as _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
     from sessions
+    inner join partitions_to_build
+        on sessions._partition_date = partitions_to_build.partition_key
     left join session_touchpoints
         on sessions.session_id = session_touchpoints.session_id
 
