@@ -11,6 +11,28 @@
 -#}
 
 
+{#-
+    The config of a model incremental by partition, called at the top of the model instead of
+    config(): whole partitions replaced (delete+insert on `partition_column`, the model's column
+    holding the partition), a changed schema fails (the job then rebuilds the model in full),
+    and a pre-hook deletes the partitions whose input rows are all gone. `input`: the ref or
+    source the partitions come from, as jinja text ("ref('stg_web__events')");
+    `partition_expression`: the input's partition per row, as jinja text (default: its column
+    `partition_column`).
+-#}
+{% macro config_incremental_by_partition(input, partition_column='_partition_date', partition_expression=none) -%}
+    {%- set expression = partition_expression or "'" ~ partition_column ~ "'" -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=partition_column,
+        on_schema_change='fail',
+        pre_hook='{{ delete_vanished_partitions(' ~ input ~ ', ' ~ expression ~ ", '"
+            ~ partition_column ~ "') }}",
+    ) }}
+{%- endmacro %}
+
+
 {#- The partition of a raw GA4 row: its exported event_date text ('' when missing). -#}
 {% macro ga4_partition_date(event_date_column) -%}
     coalesce({{ event_date_column }}, '')
@@ -90,6 +112,23 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Body of a CTE (partition_key, partition_signature): per partition of `relation` (its
+    `_partition_date`), the signature of its rows over `load_id_column` (the load, upstream
+    invocation or row signature each row came from). `where`: which rows count (SQL).
+-#}
+{% macro partition_signatures(relation, load_id_column, where=none) -%}
+    select
+        _partition_date as partition_key,
+        {{ partition_signature(load_id_column) }} as partition_signature
+    from {{ relation }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
+    group by _partition_date
 {%- endmacro %}
 
 

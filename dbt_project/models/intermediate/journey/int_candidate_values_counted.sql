@@ -1,15 +1,7 @@
 -- Incremental by partition (macros/incremental.sql), the partitions of the candidates (a web
 -- export day, a CRM record's day). A partition is counted again when its candidates changed or
 -- the mapping built it again (a changed rule maps every partition again).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_partition_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_partitions(
-        ref('int_touchpoint_candidates_unioned'), '_partition_date'
-    ) }}",
-) }}
+{{ config_incremental_by_partition("ref('int_touchpoint_candidates_unioned')") }}
 
 {#- The candidates and the mapped occurrences are named in each CTE that reads them rather
     than through an import CTE: DuckDB materializes a CTE that several others read. -#}
@@ -20,21 +12,13 @@ with
 
 candidate_partitions as (
 
-    select
-        _partition_date as partition_key,
-        {{ partition_signature('_row_signature') }} as partition_signature
-    from {{ candidates }}
-    group by _partition_date
+    {{ partition_signatures(candidates, '_row_signature') }}
 
 ),
 
 mapped_partitions as (
 
-    select
-        _partition_date as partition_key,
-        {{ partition_signature('_invocation_id') }} as partition_signature
-    from {{ touchpoints_mapped }}
-    group by _partition_date
+    {{ partition_signatures(touchpoints_mapped, '_invocation_id') }}
 
 ),
 

@@ -1,15 +1,7 @@
 -- Incremental by partition (macros/incremental.sql): a web event's export day, a CRM record's
 -- day. A partition is mapped again when its candidates changed (a web day rebuilt upstream, a
 -- CRM record changed) or when the rules changed (every partition then).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_partition_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_partitions(
-        ref('int_touchpoint_candidates_unioned'), '_partition_date'
-    ) }}",
-) }}
+{{ config_incremental_by_partition("ref('int_touchpoint_candidates_unioned')") }}
 
 {#- The candidates are named in each CTE that reads them rather than through one import CTE:
     DuckDB materializes a CTE that several others read, which would hold every candidate. -#}

@@ -2,13 +2,7 @@
 -- changed in stg_web__events or a browser with events that day now belongs to another customer
 -- (a late login, a merged contact); the other days of the sessions on such a day come with
 -- it, because an event's position in its session depends on the whole session.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_partition_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_partitions(ref('stg_web__events'), '_partition_date') }}",
-) }}
+{{ config_incremental_by_partition("ref('stg_web__events')") }}
 
 {#- stg_web__events is named in each CTE that reads it rather than through one import CTE:
     DuckDB materializes a CTE that several others read, which would hold every event in

@@ -2,13 +2,7 @@
 -- (a web export day, a CRM record's day). A partition is built again when the mapping rebuilt
 -- it, when one of its customers now belongs to another account, or when the journey map
 -- changed (every partition then).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_partition_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_partitions(ref('int_touchpoints_mapped'), '_partition_date') }}",
-) }}
+{{ config_incremental_by_partition("ref('int_touchpoints_mapped')") }}
 
 {#- The mapped touchpoints are named in each CTE that reads them rather than through one import
     CTE: DuckDB materializes a CTE that several others read, which would hold every

@@ -2,15 +2,7 @@
 -- its first event. int_web_events_sessionized builds every day of a session whose events
 -- changed again, so the session's first day is among them: a day's sessions are built again
 -- when the events or the touchpoints of that day were (their invocation changed).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_partition_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_partitions(
-        ref('int_web_events_sessionized'), '_partition_date'
-    ) }}",
-) }}
+{{ config_incremental_by_partition("ref('int_web_events_sessionized')") }}
 
 {#- The events and touchpoints are named in each CTE that reads them rather than through an
     import CTE: DuckDB materializes a CTE that several others read, which would hold them. -#}
@@ -22,22 +14,15 @@ with
 -- A day's signature: the invocations that built its events and its web touchpoints.
 event_partitions as (
 
-    select
-        _partition_date as partition_key,
-        {{ partition_signature('_invocation_id') }} as partition_signature
-    from {{ events }}
-    group by _partition_date
+    {{ partition_signatures(events, '_invocation_id') }}
 
 ),
 
 touchpoint_partitions as (
 
-    select
-        _partition_date as partition_key,
-        {{ partition_signature('_invocation_id') }} as partition_signature
-    from {{ touchpoints_mapped }}
-    where source_system = 'web' and session_id is not null
-    group by _partition_date
+    {{ partition_signatures(
+        touchpoints_mapped, '_invocation_id', "source_system = 'web' and session_id is not null"
+    ) }}
 
 ),
 

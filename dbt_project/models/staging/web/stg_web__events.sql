@@ -4,14 +4,8 @@
 -- GA4 nests its data in structs; to the linter `device.category` looks like a column
 -- qualified with a table name, so its rule on consistent references is off for this file.
 -- noqa: disable=RF03
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_partition_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_vanished_partitions(
-        source('web', 'web_events'), ga4_partition_date('event_date')
-    ) }}",
+{{ config_incremental_by_partition(
+    "source('web', 'web_events')", partition_expression="ga4_partition_date('event_date')"
 ) }}
 
 {%- set ga4_columns = [
