@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 
-.PHONY: setup prepare lock run test test-fast browser lint format ui docs diagram benchmark \
+
+.PHONY: setup prepare lock run test test-fast test-spark spark-setup java browser lint format ui \
+	docs diagram benchmark \
 	benchmark-comments screenshots clean
 
 setup: $(STAMP) prepare
@@ -54,10 +56,31 @@ browser:
 # Two workers (pytest-xdist), one per core: the whole-job tests are mostly single-threaded Python.
 # loadgroup: tests marked xdist_group("...") share one worker (and so one module fixture).
 test: setup browser
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not spark"
 
 test-fast: setup browser
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow"
+
+# The dbt project on Apache Spark (README "Running on Spark"): dbt-spark and PySpark in a
+# virtual environment of their own, .venv-spark (PySpark beside Great Expectations breaks GX's
+# import in pytest-xdist workers), Java 17 from the system packages when missing (needs root, as
+# on CI), then the test that builds every mart on Spark and compares it with DuckDB's.
+SPARK_STAMP := .venv-spark/.installed
+
+$(SPARK_STAMP): .ci/constraints-spark.txt
+	test -x .venv-spark/bin/python || $(PYTHON) -m venv .venv-spark
+	.venv-spark/bin/python -m pip install --quiet --upgrade pip
+	.venv-spark/bin/python -m pip install --quiet -c .ci/constraints-spark.txt \
+	  dbt-core dbt-spark[session] pyspark
+	touch $(SPARK_STAMP)
+
+java:
+	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+
+spark-setup: $(SPARK_STAMP) java
+
+test-spark: setup spark-setup
+	$(BIN)/pytest -m spark -s tests/integration/test_spark.py
 
 # dbt docs of every model, column, test and exposure, with column types from the warehouse
 # (run `make run` first): one self-contained page, dbt_project/target_docs/static_index.html.

@@ -10,12 +10,13 @@
     (text_to_double) refuses what is not a number instead of guessing.
 -#}
 {% macro decimal_text(column, separator_column='_decimal_separator') -%}
+    {%- set decimal_comma_pattern -%}
+        [+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?
+    {%- endset -%}
     case
         when
             {{ separator_column }} = ','
-            and regexp_full_match(
-                trim({{ column }}), '[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,[0-9]+)?'
-            )
+            and {{ regex_full_match('trim(' ~ column ~ ')', decimal_comma_pattern) }}
             then replace(replace(trim({{ column }}), '.', ''), ',', '.')
         else {{ column }}
     end

@@ -7,6 +7,10 @@
     quantile_cont({{ column }}, {{ fraction }})
 {%- endmacro %}
 
+{% macro spark__percentile_cont(column, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ column }})
+{%- endmacro %}
+
 
 {#-
     Aggregate: `value` of the group's row that comes first when ordered by `order_columns`
@@ -19,4 +23,15 @@
 
 {% macro default__first_by(value, order_columns) -%}
     arg_min_null({{ value }}, {{ named_struct(order_columns) }})
+{%- endmacro %}
+
+{#- Spark orders a NULL struct field first, DuckDB last: each field is preceded by whether it
+    is NULL, so both engines pick the same row. -#}
+{% macro spark__first_by(value, order_columns) -%}
+    min_by({{ value }}, named_struct(
+        {%- for column in order_columns %}
+        'null_{{ loop.index }}', {{ column }} is null, 'value_{{ loop.index }}', {{ column }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    ))
 {%- endmacro %}

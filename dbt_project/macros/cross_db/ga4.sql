@@ -21,3 +21,18 @@
         1
     )
 {%- endmacro %}
+
+{% macro spark__ga4_event_param(params_column, key) -%}
+    element_at(
+        transform(
+            filter({{ params_column }}, param -> param.key = '{{ key }}'),
+            param -> coalesce(
+                param.value.string_value,
+                param.value.int_value,
+                param.value.double_value,
+                param.value.float_value
+            )
+        ),
+        1
+    )
+{%- endmacro %}

@@ -50,6 +50,13 @@
     end
 {%- endmacro %}
 
+{% macro spark__text_to_integer(column, type) -%}
+    case
+        when {{ regex_full_match(trimmed_text(column), strict_pattern("integer")) }}
+            then try_cast(regexp_extract({{ trimmed_text(column) }}, '^-?[0-9]+', 0) as {{ type }})
+    end
+{%- endmacro %}
+
 
 {#-
     A finite decimal number as DOUBLE, or NULL: '500000.0', '-2.5', '.5', '1e3' are read;
@@ -64,6 +71,15 @@
         when
             regexp_full_match({{ trimmed_text(column) }}, '{{ strict_pattern("number") }}')
             and isfinite(try_cast({{ trimmed_text(column) }} as double))
+            then try_cast({{ trimmed_text(column) }} as double)
+    end
+{%- endmacro %}
+
+{% macro spark__text_to_double(column) -%}
+    case
+        when
+            {{ regex_full_match(trimmed_text(column), strict_pattern("number")) }}
+            and abs(try_cast({{ trimmed_text(column) }} as double)) < double('Infinity')
             then try_cast({{ trimmed_text(column) }} as double)
     end
 {%- endmacro %}

@@ -2,6 +2,25 @@
     Engine-specific text functions (regular expressions, hashing, JSON). DuckDB is the default.
 -#}
 
+{#-
+    True when the whole of `column` matches the regular expression `pattern` (a jinja string,
+    not SQL: written into the SQL as a literal by each engine's rules).
+-#}
+{% macro regex_full_match(column, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match', 'customer_journey')(column, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_full_match(column, pattern) -%}
+    regexp_full_match({{ column }}, '{{ pattern }}')
+{%- endmacro %}
+
+{#- Spark: Java regular expressions; `\z` is the very end (`$` also matches before a final
+    line break); backslashes doubled, as Spark string literals read escapes. -#}
+{% macro spark__regex_full_match(column, pattern) -%}
+    {{ column }} rlike '^(?:{{ pattern | replace("\\", "\\\\") }})\\z'
+{%- endmacro %}
+
+
 {#- True when the regular expression `pattern` is found anywhere in `column`. -#}
 {% macro regex_matches(column, pattern) -%}
     {{ return(adapter.dispatch('regex_matches', 'customer_journey')(column, pattern)) }}
@@ -9,6 +28,10 @@
 
 {% macro default__regex_matches(column, pattern) -%}
     regexp_matches({{ column }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro spark__regex_matches(column, pattern) -%}
+    {{ column }} rlike {{ pattern }}
 {%- endmacro %}
 
 
@@ -19,6 +42,10 @@
 
 {% macro default__starts_with(column, prefix) -%}
     starts_with({{ column }}, {{ prefix }})
+{%- endmacro %}
+
+{% macro spark__starts_with(column, prefix) -%}
+    startswith({{ column }}, {{ prefix }})
 {%- endmacro %}
 
 
@@ -54,6 +81,10 @@
     sha256({{ column }})
 {%- endmacro %}
 
+{% macro spark__sha256(column) -%}
+    sha2({{ column }}, 256)
+{%- endmacro %}
+
 
 {#- Text value of the top-level `key` of a JSON object held as text. -#}
 {% macro json_extract_text(column, key) -%}
@@ -62,6 +93,11 @@
 
 {% macro default__json_extract_text(column, key) -%}
     json_extract_string({{ column }}, '$."{{ key }}"')
+{%- endmacro %}
+
+{#- Spark: the object read as a map of texts (nested values as JSON text, as DuckDB gives). -#}
+{% macro spark__json_extract_text(column, key) -%}
+    from_json({{ column }}, 'map<string,string>')['{{ key }}']
 {%- endmacro %}
 
 
@@ -77,6 +113,10 @@
     json_extract_string(
         {{ column }}, '/' || replace(replace({{ key_sql }}, '~', '~0'), '/', '~1')
     )
+{%- endmacro %}
+
+{% macro spark__json_extract_text_at(column, key_sql) -%}
+    from_json({{ column }}, 'map<string,string>')[{{ key_sql }}]
 {%- endmacro %}
 
 
@@ -101,6 +141,16 @@
     ))
 {%- endmacro %}
 
+{% macro spark__row_fingerprint(columns, key_columns) -%}
+    md5(concat_ws(
+        '|',
+        {%- for column in key_columns %}
+        coalesce(cast({{ column }} as {{ dbt.type_string() }}), ''),
+        {%- endfor %}
+        cast(xxhash64({{ named_struct(columns) }}) as {{ dbt.type_string() }})
+    ))
+{%- endmacro %}
+
 
 {#-
     A struct (record) of the given columns, each field named like its column. Used to carry
@@ -114,6 +164,14 @@
     struct_pack(
         {%- for column in columns %}
         {{ column }} := {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{% macro spark__named_struct(columns) -%}
+    named_struct(
+        {%- for column in columns %}
+        '{{ column }}', {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
     )
 {%- endmacro %}

@@ -16,6 +16,14 @@
     try(make_timestamp({{ text_to_integer(column, 'bigint') }}))
 {%- endmacro %}
 
+{% macro spark__epoch_microseconds_to_timestamp(column) -%}
+    case
+        when {{ text_to_integer(column, 'bigint') }}
+            between -62135596800000000 and 253402300799999999
+            then cast(timestamp_micros({{ text_to_integer(column, 'bigint') }}) as timestamp_ntz)
+    end
+{%- endmacro %}
+
 
 {#-
     Local wall-clock time ('YYYY-MM-DD[ HH:MM[:SS[.f]]]', text or TIMESTAMP) in the IANA zone
@@ -40,6 +48,20 @@
     end
 {%- endmacro %}
 
+{#- Spark: text with an offset is read as an instant (timestamp_ltz, shown in the session's
+    UTC), text without one as wall-clock time in `time_zone`; the result has no time zone. -#}
+{% macro spark__local_to_utc_timestamp(column, time_zone) -%}
+    case
+        when {{ regex_full_match(trimmed_text(column), strict_pattern("datetime") ~ strict_pattern("zone")) }}
+            then cast(try_cast({{ trimmed_text(column) }} as timestamp_ltz) as timestamp_ntz)
+        when {{ regex_full_match(trimmed_text(column), strict_pattern("datetime")) }}
+            then cast(
+                to_utc_timestamp(try_cast({{ trimmed_text(column) }} as timestamp_ntz), {{ time_zone }})
+                as timestamp_ntz
+            )
+    end
+{%- endmacro %}
+
 
 {#-
     ISO 8601 text with an offset or `Z` (Salesforce `2006-06-15T20:47:07.000Z`, `+0000`) to
@@ -56,6 +78,16 @@
             '{{ strict_pattern("datetime") ~ "(" ~ strict_pattern("zone") ~ ")?" }}'
         )
             then timezone('UTC', try_cast({{ trimmed_text(column) }} as timestamptz))
+    end
+{%- endmacro %}
+
+{% macro spark__iso_timestamp_to_utc(column) -%}
+    case
+        when {{ regex_full_match(
+            trimmed_text(column),
+            strict_pattern("datetime") ~ "(" ~ strict_pattern("zone") ~ ")?"
+        ) }}
+            then cast(try_cast({{ trimmed_text(column) }} as timestamp_ltz) as timestamp_ntz)
     end
 {%- endmacro %}
 
@@ -77,6 +109,17 @@
     end
 {%- endmacro %}
 
+{#- Spark: the strftime format as a Spark datetime pattern (%Y -> yyyy, %m -> MM, %d -> dd). -#}
+{% macro spark__parse_date(column, format) -%}
+    {%- set shape = format | replace('%Y', '[0-9]{4}') | replace('%m', '[0-9]{2}')
+        | replace('%d', '[0-9]{2}') -%}
+    {%- set pattern = format | replace('%Y', 'yyyy') | replace('%m', 'MM') | replace('%d', 'dd') -%}
+    case
+        when {{ regex_full_match(trimmed_text(column), shape) }}
+            then to_date({{ trimmed_text(column) }}, '{{ pattern }}')
+    end
+{%- endmacro %}
+
 
 {#-
     Seconds from `start_column` to `end_column` as DOUBLE with microsecond precision;
@@ -88,6 +131,10 @@
 
 {% macro default__seconds_between(start_column, end_column) -%}
     (cast(date_diff('microsecond', {{ start_column }}, {{ end_column }}) as double) / 1000000.0)
+{%- endmacro %}
+
+{% macro spark__seconds_between(start_column, end_column) -%}
+    (cast(timestampdiff(MICROSECOND, {{ start_column }}, {{ end_column }}) as double) / 1000000.0)
 {%- endmacro %}
 
 

@@ -131,10 +131,10 @@ numbered as (
 
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by {{ subject }}, journey_id, phase_id
             order by visit_sequence asc
-        ) as visit_number
+        ) as bigint) as visit_number
     from visits
 
 ),

@@ -14,9 +14,18 @@
 
 {#- The ledger of tested invocations: (model_name, invocation_id, recorded_at). -#}
 {% macro tested_invocations_relation() -%}
+    {{ return(adapter.dispatch('tested_invocations_relation', 'customer_journey')()) }}
+{%- endmacro %}
+
+{% macro default__tested_invocations_relation() -%}
     {{ return(api.Relation.create(
         database=target.database, schema='ops', identifier='dbt_tested_invocations'
     )) }}
+{%- endmacro %}
+
+{#- Spark has no database level above the schema. -#}
+{% macro spark__tested_invocations_relation() -%}
+    {{ return(api.Relation.create(schema='ops', identifier='dbt_tested_invocations')) }}
 {%- endmacro %}
 
 
@@ -85,6 +94,16 @@
     so those rows are tested again by the next run.
 -#}
 {% macro record_tested_invocations(results) -%}
+    {{ return(adapter.dispatch('record_tested_invocations', 'customer_journey')(results)) }}
+{%- endmacro %}
+
+{#- Spark builds the incremental models in full on every run (config_incremental_by_partition),
+    so their tests read every row and there is no ledger to keep. -#}
+{% macro spark__record_tested_invocations(results) -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro default__record_tested_invocations(results) -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}

@@ -9,9 +9,9 @@
     The probability of reaching (conversion) from (start) is solved for the whole chain and
     for the chain without each touchpoint (whose incoming transitions then go to (null)) by
     value iteration: h(s) = sum over t of p(s, t) * h(t), with h = 1 in (conversion), 0 in
-    (null) and in the removed state, from h = 0. The iterations are a fixed Jinja loop
-    (var `cjm_markov_iterations`), so the SQL stays portable (no recursive CTE; each step
-    reads only the one before). h grows monotonically to the solution; `last_change` is what
+    (null) and in the removed state, from h = 0, for a fixed number of steps (var
+    `cjm_markov_iterations`; macro markov_start_probabilities: one CTE per step on DuckDB, no
+    recursive CTE; on Spark the steps run inside one row per scenario). h grows monotonically to the solution; `last_change` is what
     the last iteration added, and a test fails when it exceeds 1e-9.
     removal_effect = 1 - p(conversion without the touchpoint) / p(conversion).
 -#}
@@ -85,7 +85,7 @@ transitions as (
     select
         from_state,
         to_state,
-        transitions * 1.0 / sum(transitions) over (partition by from_state) as probability
+        cast(transitions as double) / sum(transitions) over (partition by from_state) as probability
     from transition_counts
 
 ),
@@ -116,56 +116,7 @@ scenario_transitions as (
 
 ),
 
-conversion_probability_0 as (
-
-    select distinct
-        removed_state,
-        from_state as state,
-        cast(0 as double) as conversion_probability
-    from scenario_transitions
-
-),
-
-{% for step in range(1, iterations + 1) %}
-    conversion_probability_{{ step }} as (
-
-        select
-            scenario_transitions.removed_state,
-            scenario_transitions.from_state as state,
-            sum(
-                scenario_transitions.probability * case
-                    when scenario_transitions.to_state = '(conversion)' then 1.0
-                    when scenario_transitions.to_state = '(null)' then 0.0
-                    when scenario_transitions.to_state = scenario_transitions.removed_state
-                        then 0.0
-                    else coalesce(previous.conversion_probability, 0.0)
-                end
-            ) as conversion_probability
-        from scenario_transitions
-        left join conversion_probability_{{ step - 1 }} as previous
-            on
-                scenario_transitions.removed_state = previous.removed_state
-                and scenario_transitions.to_state = previous.state
-        group by scenario_transitions.removed_state, scenario_transitions.from_state
-
-    ),
-{% endfor %}
-
-solved as (
-
-    select
-        solution.removed_state,
-        solution.conversion_probability,
-        solution.conversion_probability
-        - before_last.conversion_probability as last_change
-    from conversion_probability_{{ iterations }} as solution
-    inner join conversion_probability_{{ iterations - 1 }} as before_last
-        on
-            solution.removed_state = before_last.removed_state
-            and solution.state = before_last.state
-    where solution.state = '(start)'
-
-),
+{{ markov_start_probabilities('scenario_transitions', iterations) }}
 
 removal_effects as (
 

@@ -115,7 +115,7 @@ outcomes as (
         cast(null as timestamp) as observed_until
     from goal_outcomes
 
-    union all by name
+    union all
 
     select * from funnel_outcomes
 
@@ -206,7 +206,7 @@ exposures as (
             or first_touchpoints.first_occurred_at < outcome_bounds.exposed_before
         )
 
-    union all by name
+    union all
 
     select
         outcome_bounds.analysis_type,
@@ -221,7 +221,7 @@ exposures as (
         outcome_bounds.exposed_before is null
         or first_channels.first_occurred_at < outcome_bounds.exposed_before
 
-    union all by name
+    union all
 
     select
         analysis_type,

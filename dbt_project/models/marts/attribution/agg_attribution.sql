@@ -145,12 +145,13 @@ final as (
         scoped.touches,
         cast(round(scoped.attributed_conversions, 9) as double) as attributed_conversions,
         cast(
-            round(scoped.attributed_conversions / totals.conversions, 9) as double
+            round(cast(scoped.attributed_conversions as double) / totals.conversions, 9)
+            as double
         ) as share_of_conversions,
         cast(scoped.attributed_revenue as double) as attributed_revenue,
-        cast(
-            scoped.attributed_revenue / nullif(totals.revenue, 0) as double
-        ) as share_of_revenue
+        -- divided as doubles: a decimal division keeps only 6 places on Spark
+        cast(scoped.attributed_revenue as double)
+        / nullif(cast(totals.revenue as double), 0) as share_of_revenue
     from scoped
     inner join totals
         on

@@ -85,7 +85,7 @@ final as (
         last_touchpoint_id,
         paths,
         customers,
-        paths * 1.0 / sum(paths) over (partition by path_outcome) as share_of_outcome
+        cast(paths as double) / sum(paths) over (partition by path_outcome) as share_of_outcome
     from counted
 
 )

@@ -154,7 +154,9 @@ classified as (
 
 final as (
 
-    select
+    -- the rank is cast to bigint (Spark's row_number is an int); ST06 takes a cast for a
+    -- simple column and would move it before the calculations
+    select  -- noqa: ST06
         touchpoints.touchpoint_id,
         touchpoints.touchpoint_name,
         touchpoints.phase_id,
@@ -186,13 +188,13 @@ final as (
             and classified.unexposed_responses >= metric_settings.min_reportable_n,
             false
         ) as is_reportable,
-        row_number() over (
+        cast(row_number() over (
             order by
                 touchpoints.is_moment_that_matters desc,
                 classified.is_significant desc,
                 abs(coalesce(classified.nps_difference, 0)) desc,
                 touchpoints.touchpoint_id
-        ) as priority_rank
+        ) as bigint) as priority_rank
     from touchpoints
     inner join classified
         on touchpoints.touchpoint_id = classified.touchpoint_id

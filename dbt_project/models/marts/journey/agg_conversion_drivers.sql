@@ -116,7 +116,9 @@ adjusted as (
 
 final as (
 
-    select
+    -- the rank is cast to bigint (Spark's row_number is an int); ST06 takes a cast for a
+    -- simple column and would move it before the calculations
+    select  -- noqa: ST06
         analysis_type,
         analysis_id,
         dimension,
@@ -145,7 +147,7 @@ final as (
             when log_odds_ratio > 0 then 'conversion'
             when log_odds_ratio < 0 then 'drop_off'
         end as direction,
-        row_number() over (
+        cast(row_number() over (
             partition by analysis_type, analysis_id
             order by
                 coalesce(p_value_adjusted < 0.05, false) desc,
@@ -153,7 +155,7 @@ final as (
                 abs(coalesce(log_odds_ratio, 0)) desc,
                 dimension asc,
                 dimension_value asc
-        ) as driver_rank
+        ) as bigint) as driver_rank
     from adjusted
 
 )

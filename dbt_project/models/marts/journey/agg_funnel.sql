@@ -219,9 +219,9 @@ final as (
         counts.customers_reached - counts.customers_reached_next as customers_dropped,
         case
             when counts.step_number < funnel_windows.steps
-                then counts.customers_reached_next * 1.0 / counts.customers_reached
+                then cast(counts.customers_reached_next as double) / counts.customers_reached
         end as step_conversion,
-        counts.customers_reached * 1.0 / counts.customers_entered as overall_conversion
+        cast(counts.customers_reached as double) / counts.customers_entered as overall_conversion
     from counts
     inner join funnels
         on counts.funnel_id = funnels.funnel_id and counts.step_number = funnels.step_number

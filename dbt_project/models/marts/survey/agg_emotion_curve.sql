@@ -130,7 +130,7 @@ sentiment as (
 points as (
 
     select * from nps_and_csat
-    union all by name
+    union all
     select * from sentiment
 
 ),
@@ -144,12 +144,12 @@ ordered as (
         touchpoints.phase_id,
         touchpoints.phase_order,
         touchpoints.touchpoint_order,
-        row_number() over (
+        cast(row_number() over (
             partition by
                 touchpoints.journey_id, points.metric, points.period_grain, points.period_start
             order by
                 touchpoints.phase_order, touchpoints.touchpoint_order, points.touchpoint_id
-        ) as curve_position
+        ) as bigint) as curve_position
     from points
     inner join touchpoints
         on points.touchpoint_id = touchpoints.touchpoint_id
