@@ -67,13 +67,7 @@
 {% macro default__partition_signature(load_id_column) -%}
     cast(count(*) as {{ dbt.type_string() }})
     || ':'
-    || cast(sum(hash({{ load_id_column }})) as {{ dbt.type_string() }})
-{%- endmacro %}
-
-{% macro spark__partition_signature(load_id_column) -%}
-    cast(count(*) as {{ dbt.type_string() }})
-    || ':'
-    || cast(sum(xxhash64({{ load_id_column }})) as {{ dbt.type_string() }})
+    || cast(sum({{ hash64(load_id_column) }}) as {{ dbt.type_string() }})
 {%- endmacro %}
 
 
@@ -86,11 +80,7 @@
 {%- endmacro %}
 
 {% macro default__row_signature(columns) -%}
-    cast(hash({{ named_struct(columns) }}) as {{ dbt.type_string() }})
-{%- endmacro %}
-
-{% macro spark__row_signature(columns) -%}
-    cast(xxhash64({{ named_struct(columns) }}) as {{ dbt.type_string() }})
+    cast({{ hash64(named_struct(columns)) }} as {{ dbt.type_string() }})
 {%- endmacro %}
 
 

@@ -137,18 +137,47 @@
         {%- for column in key_columns %}
         coalesce(cast({{ column }} as {{ dbt.type_string() }}), ''),
         {%- endfor %}
-        cast(hash({{ named_struct(columns) }}) as {{ dbt.type_string() }})
+        cast({{ hash64(named_struct(columns)) }} as {{ dbt.type_string() }})
     ))
 {%- endmacro %}
 
-{% macro spark__row_fingerprint(columns, key_columns) -%}
-    md5(concat_ws(
-        '|',
-        {%- for column in key_columns %}
-        coalesce(cast({{ column }} as {{ dbt.type_string() }}), ''),
-        {%- endfor %}
-        cast(xxhash64({{ named_struct(columns) }}) as {{ dbt.type_string() }})
-    ))
+
+{#-
+    A 64-bit hash of any value (nested types included), for grouping and signatures within one
+    engine: each engine has its own function, so the values differ between engines (content_id
+    is the same on both).
+-#}
+{% macro hash64(expression) -%}
+    {{ return(adapter.dispatch('hash64', 'customer_journey')(expression)) }}
+{%- endmacro %}
+
+{% macro default__hash64(expression) -%}
+    hash({{ expression }})
+{%- endmacro %}
+
+{% macro spark__hash64(expression) -%}
+    xxhash64({{ expression }})
+{%- endmacro %}
+
+
+{#-
+    An id of a row's content over `columns`: md5 of the row as JSON, every field written, NULLs
+    included. DuckDB and Spark write the same JSON for the same values (checked on the sample's
+    GA4 rows, nested lists and structs included), so the id is the same on both engines, which
+    row_fingerprint's engine hash is not. About nine times the cost of row_fingerprint (at 1.7M
+    GA4 rows, 5.4 s against 0.6 s on 2 cores): used for the ids of kept rows, not for grouping.
+-#}
+{% macro content_id(columns) -%}
+    {{ return(adapter.dispatch('content_id', 'customer_journey')(columns)) }}
+{%- endmacro %}
+
+{% macro default__content_id(columns) -%}
+    md5(to_json({{ named_struct(columns) }}))
+{%- endmacro %}
+
+{#- Spark leaves NULL fields out of to_json unless told not to. -#}
+{% macro spark__content_id(columns) -%}
+    md5(to_json({{ named_struct(columns) }}, map('ignoreNullFields', 'false')))
 {%- endmacro %}
 
 
