@@ -118,4 +118,5 @@ screenshots: setup
 	$(BIN)/python -m tests.browser docs/journey_map.png
 
 clean:
-	rm -rf warehouse dbt_project/target dbt_project/target_lint dbt_project/logs
+	rm -rf warehouse dbt_project/target dbt_project/target_lint dbt_project/target_spark \
+	  dbt_project/logs
