@@ -54,16 +54,15 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, folder:
     load_date = (
         "cast(_loaded_at as date)" if "_loaded_at" in columns else "cast('0001-01-01' as date)"
     )
-    rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
     staging = folder.with_name(folder.name + ".writing")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    if rows:
-        con.execute(
-            f"copy (select *, {load_date} as {LOAD_DATE_COLUMN} from {relation}) "
-            f"to '{staging}' (format parquet, partition_by ({LOAD_DATE_COLUMN}))"
-        )
-    else:
+    # COPY answers with the number of rows it wrote: no separate count of the table
+    rows = con.execute(
+        f"copy (select *, {load_date} as {LOAD_DATE_COLUMN} from {relation}) "
+        f"to '{staging}' (format parquet, partition_by ({LOAD_DATE_COLUMN}), overwrite_or_ignore)"
+    ).fetchone()[0]
+    if not rows:
         (staging / EMPTY_PARTITION).mkdir()
         con.execute(
             f"copy (select * from {relation} limit 0) "
