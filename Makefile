@@ -67,11 +67,14 @@ test-fast: setup browser
 # on CI), then the test that builds every mart on Spark and compares it with DuckDB's.
 SPARK_STAMP := .venv-spark/.installed
 
-$(SPARK_STAMP): .ci/constraints-spark.txt
+$(SPARK_STAMP): .ci/constraints-spark.txt pyproject.toml
 	test -x .venv-spark/bin/python || $(PYTHON) -m venv .venv-spark
 	.venv-spark/bin/python -m pip install --quiet --upgrade pip
 	.venv-spark/bin/python -m pip install --quiet -c .ci/constraints-spark.txt \
 	  dbt-core dbt-spark[session] pyspark
+	# cjm-dbt (orchestration/dbt_child.py: dbt that dies with the job that started it), which
+	# `CJM_ENGINE=spark` runs; the project itself without its dependencies
+	.venv-spark/bin/python -m pip install --quiet --no-deps -e .
 	touch $(SPARK_STAMP)
 
 java:

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from orchestration.engine import ENGINES, EngineError, spark_dbt_executable
 from orchestration.ingestion.schema import has_table
 from orchestration.resources import (
     DEFAULT_LANDING,
@@ -364,6 +365,13 @@ def _execute_main_job():  # noqa: ANN202 (an ExecuteInProcessResult; dagster is 
 def _run_holding_lock(
     args: argparse.Namespace, landing: Path, warehouse: Path, published: Path
 ) -> int:
+    os.environ["CJM_ENGINE"] = args.engine
+    if args.engine == "spark":
+        try:  # before anything is changed: say how to install it
+            spark_dbt_executable()
+        except EngineError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
     if warehouse.exists():
         try:  # fail before starting the job when another process holds the warehouse
             connect_duckdb(warehouse).close()
@@ -380,6 +388,8 @@ def _run_holding_lock(
     print(f"cjm run: landing   {landing}")
     print(f"         warehouse {warehouse}")
     print(f"         published {published}")
+    if args.engine != "duckdb":
+        print(f"         engine    {args.engine}")
     started = time.monotonic()
     run_started = dt.datetime.now(dt.UTC)
     print("loading the Dagster code location (dbt manifest, assets, checks) ...", flush=True)
@@ -842,6 +852,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild the incremental models (web events, sessions, touchpoints, phase visits) "
         "from all raw rows instead of only the partitions whose input changed (same as "
         "CJM_FULL_REFRESH=true)",
+    )
+    run.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("CJM_ENGINE") or "duckdb",
+        help="what builds the dbt models: duckdb, or spark (.venv-spark from `make "
+        "spark-setup`; README 'Running on Spark') (default: %(default)s; env CJM_ENGINE)",
     )
     run.set_defaults(handler=command_run)
 

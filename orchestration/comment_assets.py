@@ -2,13 +2,15 @@
 
 The work lives in ``orchestration.comments`` (plain Python + DuckDB); this module only wraps it.
 It runs after ``raw/survey_responses`` (and its blocking checks) and writes the ``enrich``
-tables that dbt reads as the source ``enrich``; only comments without scores for the current
-model and themes seed are scored, so a run without new comments loads no model.
+tables that dbt reads as the source ``enrich`` (on Spark also into the lake); only comments
+without scores for the current model and themes seed are scored, so a run without new comments
+loads no model.
 """
 
 import dagster as dg
 
 from orchestration.owners import CX_ANALYTICS
+from orchestration.raw_assets import write_lake_table
 from orchestration.resources import WarehouseResource
 
 ENRICH_TABLES = {
@@ -39,8 +41,11 @@ def survey_comment_scores(context: dg.AssetExecutionContext, warehouse: Warehous
     # Imported here: the scorer needs numpy, which loading the code location does not.
     from orchestration.comments.store import score_new_comments
 
+    lake: dict[str, dict[str, int]] = {}
     with warehouse.connect() as con:
         report = score_new_comments(con)
+        for table in ENRICH_TABLES if warehouse.on_spark else ():
+            lake[table] = write_lake_table(con, warehouse, "enrich", table)
     context.log.info(report.summary())
     for table in ENRICH_TABLES:
         yield dg.MaterializeResult(
@@ -52,5 +57,6 @@ def survey_comment_scores(context: dg.AssetExecutionContext, warehouse: Warehous
                 "seconds": round(report.seconds, 2),
                 "model_version": report.model_version,
                 "themes_version": report.themes_version,
+                **lake.get(table, {}),
             },
         )

@@ -2,7 +2,8 @@
 
 Lineage, left to right: landing files -> raw tables (ingestion, blocking GX checks) ->
 dbt seeds/staging/intermediate/marts (dbt tests as checks) -> the published BI copy
--> the journey map page.
+-> the journey map page. ``CJM_ENGINE=spark`` runs the same graph with dbt on Apache Spark
+(``orchestration.engine``).
 The CLI (`cjm run`), the tests and `dagster dev` all load this one definition.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.comment_assets import survey_comment_scores
+from orchestration.engine import spark_dbt_executable
 from orchestration.ingestion import RAW_TABLES
 from orchestration.outbox import build_alerts_asset, build_follow_ups_asset
 from orchestration.progress import progress_logger
@@ -51,7 +53,10 @@ main_job = dg.define_asset_job(
 
 
 def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definitions:
-    """The code location; ``warehouse`` defaults to the paths in the environment."""
+    """The code location; ``warehouse`` defaults to the paths in the environment. Its
+    ``engine`` picks the dbt that builds the models (``orchestration.engine``)."""
+    warehouse = warehouse or WarehouseResource.from_env()
+    executable = spark_dbt_executable() if warehouse.on_spark else dbt_executable()
     return dg.Definitions(
         assets=[
             *landing_specs(),
@@ -73,10 +78,8 @@ def build_definitions(warehouse: WarehouseResource | None = None) -> dg.Definiti
         schedules=[build_daily_schedule(MAIN_JOB_NAME)],
         sensors=[build_landing_sensor(MAIN_JOB_NAME)],
         resources={
-            "warehouse": warehouse or WarehouseResource.from_env(),
-            "dbt": WarehouseDbtCliResource(
-                project_dir=dbt_project, dbt_executable=dbt_executable()
-            ),
+            "warehouse": warehouse,
+            "dbt": WarehouseDbtCliResource(project_dir=dbt_project, dbt_executable=executable),
         },
         loggers={"progress": progress_logger},
     )

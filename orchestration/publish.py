@@ -8,10 +8,21 @@ written file; a reader that already has the old file open keeps reading it.
 
 The publish asset depends on every mart, so it only runs when ``dbt build`` and every
 blocking check upstream succeeded.
+
+With ``CJM_ENGINE=spark`` the marts are built on Spark. Publishing then first writes every mart
+as Parquet into a new folder of the published location, ``<published>/runs/<run id>/<mart>/``,
+and points the Spark tables ``bi.<mart>`` at it (dbt macro ``publish_marts_parquet``); then
+``<published>/current.json`` names that run's folder for tools that read files, and the
+folders of older runs but the one before are removed. The same Parquet is copied into the
+DuckDB warehouse's ``marts`` schema and from there into the published DuckDB file as above, so
+the journey map page, the alerts, the follow-ups and the ``cjm`` commands read the marts
+Spark built.
 """
 
 import datetime as dt
+import json
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,9 +30,11 @@ import dagster as dg
 import duckdb
 
 from orchestration.duckdb_config import duckdb_config
+from orchestration.engine import EngineError, is_local
 from orchestration.ingestion.schema import sql_literal
 from orchestration.owners import CX_ANALYTICS
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource, connect_duckdb
+from orchestration.transform import DbtCliResource, run_operation
 
 PUBLISHED_SCHEMA = "marts"
 
@@ -82,6 +95,80 @@ def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> d
     return rows
 
 
+CURRENT_FILE = "current.json"
+RUNS_FOLDER = "runs"
+RUNS_KEPT = 2  # the current run's folder and the one before (readers that opened it finish)
+
+
+def load_parquet_marts(warehouse: Path, run_folder: Path) -> dict[str, int]:
+    """Replace the DuckDB warehouse's ``marts`` with the marts Spark published in
+    ``run_folder`` (one folder of Parquet files per mart), in one transaction; rows per mart."""
+    folders = sorted(p for p in run_folder.iterdir() if p.is_dir())
+    if not folders:
+        raise RuntimeError(f"{run_folder} holds no published marts")
+    rows: dict[str, int] = {}
+    with connect_duckdb(warehouse) as con:
+        con.execute("begin transaction")
+        con.execute(f"create schema if not exists {PUBLISHED_SCHEMA}")
+        existing = con.execute(
+            "select table_name from duckdb_tables() where schema_name = ?", [PUBLISHED_SCHEMA]
+        ).fetchall()
+        for (name,) in existing:  # a mart the project no longer builds
+            if name not in {folder.name for folder in folders}:
+                con.execute(f'drop table {PUBLISHED_SCHEMA}."{name}"')
+        for folder in folders:
+            files = sql_literal(str(folder / "*.parquet"))
+            rows[folder.name] = con.execute(
+                f'create or replace table {PUBLISHED_SCHEMA}."{folder.name}" as'
+                f" select * from read_parquet({files})"
+            ).fetchall()[0][0]
+        con.execute("commit")
+    return rows
+
+
+def point_current(published_dir: Path, run_id: str, rows: dict[str, int]) -> Path:
+    """Write ``current.json`` (which run folder holds the published marts), atomically, and
+    remove the run folders older than the last ``RUNS_KEPT``."""
+    runs = published_dir / RUNS_FOLDER
+    current = {
+        "run_id": run_id,
+        "folder": str(runs / run_id),
+        "published_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "marts": rows,
+    }
+    target = published_dir / CURRENT_FILE
+    staging = target.with_name(f".{CURRENT_FILE}.{os.getpid()}.tmp")
+    staging.write_text(json.dumps(current, indent=1), encoding="utf-8")
+    os.replace(staging, target)
+    older = sorted(
+        (p for p in runs.iterdir() if p.is_dir() and p.name != run_id),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for folder in older[RUNS_KEPT - 1 :]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return target
+
+
+def publish_spark_marts(
+    dbt: DbtCliResource, warehouse: WarehouseResource, run_id: str
+) -> tuple[Path, dict[str, int]]:
+    """The Spark engine's publish: the marts as Parquet in the published location and the
+    ``bi`` tables on Spark, then the same rows in the DuckDB warehouse (see the module doc)."""
+    paths = warehouse.spark_paths()
+    if not is_local(paths.published):
+        raise EngineError(
+            f"CJM_SPARK_PUBLISHED={paths.published}: the journey map page, the alerts and the "
+            "follow-ups read the published marts from a folder here. Mount the bucket, point "
+            "CJM_SPARK_PUBLISHED at the mounted folder and CJM_SPARK_PUBLISHED_URL at the "
+            "bucket (where Spark writes)."
+        )
+    run_operation(dbt, warehouse, "publish_marts_parquet", {"run_id": run_id})
+    published_dir = Path(paths.published)
+    rows = load_parquet_marts(Path(warehouse.path), published_dir / RUNS_FOLDER / run_id)
+    return point_current(published_dir, run_id, rows), rows
+
+
 def nps_by_touchpoint(published: Path) -> list[tuple[str, float, int]]:
     """All-time NPS and responses per touchpoint from the published agg_nps (none if empty)."""
     with duckdb.connect(str(published), read_only=True) as con:
@@ -101,12 +188,18 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
         owners=[CX_ANALYTICS],
         description=(
             "The last good marts, copied to a separate DuckDB file that BI tools open read-only; "
-            "replaced atomically only after every check upstream passed."
+            "replaced atomically only after every check upstream passed. On CJM_ENGINE=spark "
+            "also as Parquet (<published>/current.json) and as the Spark tables bi.<mart>."
         ),
     )
     def published_marts(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource
     ) -> dg.MaterializeResult:
+        parquet: dict[str, dg.MetadataValue] = {}
+        if warehouse.on_spark:
+            current, spark_rows = publish_spark_marts(dbt, warehouse, context.run.run_id)
+            context.log.info(f"published {len(spark_rows)} marts as Parquet, see {current}")
+            parquet = {"parquet": dg.MetadataValue.path(str(current))}
         rows = publish_marts(
             Path(warehouse.path), Path(warehouse.published_path), context.run.run_id
         )
@@ -115,6 +208,7 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(warehouse.published_path),
+                **parquet,
                 "tables": len(rows),
                 **{f"rows.{t}": n for t, n in rows.items()},
                 # one number per touchpoint, so that the UI plots each over the runs

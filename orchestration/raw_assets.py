@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.ingestion import (
     RAW_TABLES,
@@ -20,6 +21,7 @@ from orchestration.ingestion.ledger import files_needing_action
 from orchestration.ingestion.report import FAILED, HELD, NEEDS_ACTION, UNRECOGNISED
 from orchestration.owners import DATA_ENGINEERING, source_owners
 from orchestration.resources import WarehouseResource
+from orchestration.transform.spark_lake import write_table
 
 LANDING_FOLDERS = {
     "survey": "Survey tool exports (Qualtrics Export Data CSV): <landing>/survey/*.csv",
@@ -66,10 +68,13 @@ def build_raw_asset(raw_table: str) -> dg.AssetsDefinition:
     def _ingest(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
+        lake: dict[str, int] = {}
         with warehouse.connect() as con:
             ensure_ops_tables(con)
             report = ingest_raw_table(con, Path(warehouse.landing_dir), raw_table)
             table_rows = con.execute(f"select count(*) from raw.{raw_table}").fetchall()[0][0]
+            if warehouse.on_spark:
+                lake = write_lake_table(con, warehouse, "raw", raw_table)
         context.log.info(report.summary())
         for file in report.files:
             if file.status == "failed" or file.rows_quarantined:
@@ -100,10 +105,23 @@ def build_raw_asset(raw_table: str) -> dg.AssetsDefinition:
                 "rows_loaded": report.rows_loaded,
                 "rows_quarantined": report.rows_quarantined,
                 "table_rows": table_rows,
+                **lake,
             }
         )
 
     return _ingest
+
+
+def write_lake_table(
+    con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource, schema: str, table: str
+) -> dict[str, int]:
+    """On Spark: the table's changed partitions into the lake; what changed, as metadata."""
+    change = write_table(con, schema, table, warehouse.lake_folder(schema, table))
+    return {
+        "lake_partitions_written": change.partitions_written,
+        "lake_partitions_removed": change.partitions_removed,
+        "lake_partitions_unchanged": change.partitions_kept,
+    }
 
 
 def build_raw_assets() -> list[dg.AssetsDefinition]:

@@ -14,6 +14,8 @@ clone, so nothing needs editing before the first run:
   successful run writes (default: ``reports/`` beside the warehouse).
 - ``CJM_DUCKDB_MEMORY_LIMIT``, ``CJM_DUCKDB_THREADS``, ``CJM_DUCKDB_TEMP_DIRECTORY``: DuckDB
   settings of every warehouse connection, dbt's included (see ``orchestration.duckdb_config``).
+- ``CJM_ENGINE``: ``duckdb`` (default) or ``spark``, the engine that builds the dbt project, and
+  the ``CJM_SPARK_*`` paths (see ``orchestration.engine``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.duckdb_config import duckdb_config
+from orchestration.engine import EngineError, SparkPaths, checked_engine, engine_from_env, is_local
 from orchestration.transform.manifest import default_project_dir as dbt_project_dir  # noqa: F401 (re-exported)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -201,6 +204,7 @@ class WarehouseResource(dg.ConfigurableResource):
     published_path: str
     outbox_dir: str = ""  # empty: outbox/ beside the warehouse
     report_dir: str = ""  # empty: reports/ beside the warehouse
+    engine: str = "duckdb"  # what builds the dbt project: duckdb or spark (orchestration.engine)
 
     @classmethod
     def from_env(cls) -> WarehouseResource:
@@ -210,7 +214,27 @@ class WarehouseResource(dg.ConfigurableResource):
             published_path=str(published_path()),
             outbox_dir=os.environ.get("CJM_OUTBOX", ""),
             report_dir=os.environ.get("CJM_REPORT_DIR", ""),
+            engine=engine_from_env(),
         )
+
+    @property
+    def on_spark(self) -> bool:
+        return checked_engine(self.engine) == "spark"
+
+    def spark_paths(self) -> SparkPaths:
+        """The lake, table, catalogue and published locations of the Spark engine."""
+        return SparkPaths.for_warehouse(Path(self.path))
+
+    def lake_folder(self, schema: str, table: str) -> Path:
+        """The folder of a source table in the Spark lake, which this process writes."""
+        lake = self.spark_paths().lake
+        if not is_local(lake):
+            raise EngineError(
+                f"CJM_SPARK_LAKE={lake}: the job writes the lake with DuckDB, which needs a "
+                "folder here. Mount the bucket, point CJM_SPARK_LAKE at the mounted folder and "
+                "CJM_SPARK_LAKE_URL at the bucket (how Spark reads it)."
+            )
+        return Path(lake) / schema / table
 
     def outbox(self) -> Path:
         """Where alerts and follow-ups are written for other tools to pick up."""

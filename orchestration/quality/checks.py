@@ -5,7 +5,10 @@ publish step), so the published marts stay as they were. The failing rows are wr
 ``ops.quarantine`` with the reason and the check name, replacing what the same check wrote on
 an earlier run, so the quarantine always shows the current state of each check.
 
-With the DuckDB engine (the default) a check reads only the loads that have not passed it yet
+With ``CJM_ENGINE=spark`` a check reads the raw table's Parquet in the lake, the files Spark
+builds from, rather than the DuckDB table they were written from.
+
+With the DuckDB checks engine (the default) a check reads only the loads that have not passed it yet
 (``orchestration.quality.scope``): this run's files and the ones that failed before. Loads that
 passed have no quarantine rows of the check, so replacing the check's rows with this result
 still leaves the current state of the whole table.
@@ -21,6 +24,7 @@ from orchestration.quality.results_page import record_result, write_page
 from orchestration.quality.scope import loads_to_check, record_passes, suite_fingerprint
 from orchestration.quality.sql_engine import run_suite_in_duckdb
 from orchestration.resources import EXPECTATIONS_DIR, WarehouseResource
+from orchestration.transform.spark_lake import lake_relation
 
 WHAT_TO_DO = (
     "Correct these rows in the export (or export the data again from the source tool), put the"
@@ -90,20 +94,26 @@ def build_gx_check(raw_table: str) -> dg.AssetChecksDefinition:
         blocking=True,
         description=(
             f"Great Expectations suite expectations/{raw_table}.json on raw.{raw_table}, "
-            "evaluated in DuckDB (CJM_CHECKS_ENGINE=gx: by GX on pandas): required columns, "
+            "evaluated in DuckDB (CJM_CHECKS_ENGINE=gx: by GX on pandas), on CJM_ENGINE=spark over "
+            "the table's Parquet in the lake: required columns, "
             "ids present and unique, scores in range, timestamps readable and plausible. "
             "Blocks everything downstream when it fails."
         ),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         engine = checks_engine()
+        # On Spark the gate reads the Parquet that Spark reads (written by the raw asset)
+        lake = warehouse.lake_folder("raw", raw_table) if warehouse.on_spark else None
+        relation = lake_relation(lake) if lake else None
         with warehouse.connect() as con:
             if engine == "duckdb":
                 fingerprint = suite_fingerprint(raw_table, EXPECTATIONS_DIR)
                 load_ids = loads_to_check(con, raw_table, check_name_for(raw_table), fingerprint)
-                result = run_suite_in_duckdb(con, raw_table, EXPECTATIONS_DIR, load_ids)
+                result = run_suite_in_duckdb(
+                    con, raw_table, EXPECTATIONS_DIR, load_ids, relation=relation
+                )
             else:  # GX on pandas reads the whole table
-                result = run_suite(con, raw_table, EXPECTATIONS_DIR, engine)
+                result = run_suite(con, raw_table, EXPECTATIONS_DIR, engine, relation)
             quarantined = quarantine_failures(con, result)
             if engine == "duckdb":
                 record_passes(con, check_name_for(raw_table), fingerprint, load_ids, result)
@@ -114,6 +124,7 @@ def build_gx_check(raw_table: str) -> dg.AssetChecksDefinition:
             "suite": result.suite_name,
             "rows_checked": result.rows_checked,
             "engine": engine,
+            "reads": dg.MetadataValue.path(str(lake)) if lake else f"raw.{raw_table}",
             "expectations": result.expectations,
             "expectations_failed": len(result.failures),
             "rows_quarantined": quarantined,

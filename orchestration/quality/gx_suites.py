@@ -133,7 +133,19 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _table_columns(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[str]:
+def table_sql(raw_table: str, relation: str | None = None) -> str:
+    """What a check reads: ``raw.<raw_table>``, or ``relation`` (SQL naming the same rows
+    elsewhere, such as the table's Parquet in the Spark lake)."""
+    return relation or f"raw.{_quote(raw_table)}"
+
+
+def _table_columns(
+    con: duckdb.DuckDBPyConnection, raw_table: str, relation: str | None = None
+) -> list[str]:
+    if relation is not None:
+        return [
+            column[0] for column in con.execute(f"select * from {relation} limit 0").description
+        ]
     rows = con.execute(
         "select column_name from information_schema.columns"
         " where table_schema = 'raw' and table_name = ? order by ordinal_position",
@@ -267,8 +279,10 @@ def run_suite(
     raw_table: str,
     expectations_dir: Path,
     engine: str | None = None,
+    relation: str | None = None,
 ) -> SuiteResult:
-    """Validate ``raw.<raw_table>`` against its suite and describe every failed row.
+    """Validate ``raw.<raw_table>`` (or ``relation``, see ``table_sql``) against its suite and
+    describe every failed row.
 
     ``engine``: ``duckdb`` evaluates the suite in the database (``sql_engine``); ``gx`` runs
     Great Expectations on pandas. Both give the same result (tests/unit/test_quality_suites.py
@@ -277,17 +291,20 @@ def run_suite(
     if (engine or checks_engine()) == "duckdb":
         from orchestration.quality.sql_engine import run_suite_in_duckdb
 
-        return run_suite_in_duckdb(con, raw_table, expectations_dir)
-    return run_suite_gx(con, raw_table, expectations_dir)
+        return run_suite_in_duckdb(con, raw_table, expectations_dir, relation=relation)
+    return run_suite_gx(con, raw_table, expectations_dir, relation)
 
 
 def run_suite_gx(
-    con: duckdb.DuckDBPyConnection, raw_table: str, expectations_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    raw_table: str,
+    expectations_dir: Path,
+    relation: str | None = None,
 ) -> SuiteResult:
     """Great Expectations on pandas: the needed columns are fetched and validated there."""
     suite_json = load_suite_json(raw_table, expectations_dir)
     parse: dict[str, str] = suite_json.get("meta", {}).get("parse", {})
-    present = set(_table_columns(con, raw_table))
+    present = set(_table_columns(con, raw_table, relation))
     wanted = {c: needed for c, needed in _suite_columns(suite_json).items() if c in present}
     separator = _quote(DECIMAL_SEPARATOR_COLUMN) if DECIMAL_SEPARATOR_COLUMN in present else None
     select_list = ", ".join(
@@ -297,7 +314,7 @@ def run_suite_gx(
         ]
         + [_quote(c) for c in LINEAGE_COLUMNS if c in present]
     )
-    frame = con.execute(f"select {select_list} from raw.{_quote(raw_table)}").df()
+    frame = con.execute(f"select {select_list} from {table_sql(raw_table, relation)}").df()
 
     gx, context = _gx_context()
     expectations = []
@@ -351,7 +368,7 @@ def run_suite_gx(
                 scale=_scale(expectation_json),
             )
         )
-    _attach_original_values(con, raw_table, failures, parse)
+    _attach_original_values(con, raw_table, failures, parse, relation)
     return SuiteResult(
         suite_name=suite_json["name"],
         raw_table=raw_table,
@@ -366,11 +383,12 @@ def _attach_original_values(
     raw_table: str,
     failures: list[Failure],
     parse: dict[str, str],
+    relation: str | None = None,
 ) -> None:
     """Put the value as exported (and whether it could be read at all) on each failed row."""
     separator = (
         f"t.{_quote(DECIMAL_SEPARATOR_COLUMN)}"
-        if DECIMAL_SEPARATOR_COLUMN in _table_columns(con, raw_table)
+        if DECIMAL_SEPARATOR_COLUMN in _table_columns(con, raw_table, relation)
         else None
     )
     for failure in failures:
@@ -385,7 +403,7 @@ def _attach_original_values(
         found = con.execute(
             f"select t._source_file, t._source_row, t.{column}::varchar,"
             f" ({readable}) is not null, to_json(t)"
-            f" from raw.{_quote(raw_table)} as t join _failed_keys as k"
+            f" from {table_sql(raw_table, relation)} as t join _failed_keys as k"
             " on t._source_file = k.f and t._source_row = k.r"
         ).fetchall()
         by_key = {(f, r): (v, ok, rec) for f, r, v, ok, rec in found}

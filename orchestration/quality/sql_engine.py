@@ -47,6 +47,7 @@ from orchestration.quality.gx_suites import (
     _scale,
     _table_columns,
     load_suite_json,
+    table_sql,
     value_sql,
 )
 
@@ -124,10 +125,12 @@ def run_suite_in_duckdb(
     raw_table: str,
     expectations_dir: Path,
     load_ids: list[str] | None = None,
+    relation: str | None = None,
 ) -> SuiteResult:
     """Validate ``raw.<raw_table>`` against its suite in DuckDB; describe every failed row.
 
-    ``load_ids``: check only the rows of these loads (None: the whole table)."""
+    ``load_ids``: check only the rows of these loads (None: the whole table). ``relation``: SQL
+    naming the same rows elsewhere, such as the table's Parquet in the Spark lake."""
     suite_json = load_suite_json(raw_table, expectations_dir)
     parse: dict[str, str] = suite_json.get("meta", {}).get("parse", {})
     expectations = [
@@ -140,9 +143,9 @@ def run_suite_in_duckdb(
             "engine does not evaluate: add it to orchestration/quality/sql_engine.py or run "
             "the checks with CJM_CHECKS_ENGINE=gx."
         )
-    present = set(_table_columns(con, raw_table))
+    present = set(_table_columns(con, raw_table, relation))
     separator = _quote(DECIMAL_SEPARATOR_COLUMN) if DECIMAL_SEPARATOR_COLUMN in present else None
-    table = f"raw.{_quote(raw_table)}"
+    table = table_sql(raw_table, relation)
 
     evaluated = [  # (index, expectation) evaluated row by row in the query below
         (i, e)
@@ -223,7 +226,7 @@ def run_suite_in_duckdb(
                 scale=_scale(expectation),
             )
         )
-    _attach_original_values(con, raw_table, failures, parse)
+    _attach_original_values(con, raw_table, failures, parse, relation)
     if rows_checked is None:
         rows_checked = con.execute(f"select count(*) from {table} where {scope}").fetchall()[0][0]
     return SuiteResult(

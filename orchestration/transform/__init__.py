@@ -15,12 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 _FROM_ASSETS = {
+    "DbtCliResource",
     "JourneyDbtTranslator",
     "WarehouseDbtCliResource",
     "build_args",
     "build_dbt_assets",
     "dbt_executable",
     "make_project",
+    "run_operation",
     "warnings_block",
 }
 _FROM_MANIFEST = {"ensure_manifest", "prepare_manifest"}

@@ -10,6 +10,7 @@ step from running.
 import contextlib
 import importlib.abc
 import importlib.metadata
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -139,18 +140,42 @@ class JourneyDbtTranslator(DagsterDbtTranslator):
         )
 
 
+def dbt_env(warehouse: WarehouseResource) -> dict[str, str]:
+    """What dbt's profile reads for this build: the warehouse file (CJM_WAREHOUSE) and, on
+    Spark, the target and its locations (``orchestration.engine.SparkPaths``)."""
+    env = {"CJM_WAREHOUSE": str(Path(warehouse.path).resolve())}
+    if warehouse.on_spark:
+        env |= warehouse.spark_paths().dbt_env()
+    return env
+
+
 @contextmanager
-def _warehouse_env(warehouse: WarehouseResource) -> Iterator[None]:
-    """dbt's profile reads CJM_WAREHOUSE: point it at the resource's file for this build."""
-    previous = os.environ.get("CJM_WAREHOUSE")
-    os.environ["CJM_WAREHOUSE"] = str(Path(warehouse.path).resolve())
+def _dbt_env(env: Mapping[str, str]) -> Iterator[None]:
+    """dagster-dbt passes this process's environment to dbt: set ``env`` for one invocation."""
+    previous = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("CJM_WAREHOUSE", None)
-        else:
-            os.environ["CJM_WAREHOUSE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_operation(
+    dbt: DbtCliResource, warehouse: WarehouseResource, macro: str, args: Mapping[str, Any]
+) -> None:
+    """``dbt run-operation <macro>`` with the build's environment; raises when it fails."""
+    command = ["run-operation", macro, "--args", json.dumps(dict(args))]
+    with _dbt_env(dbt_env(warehouse)):
+        invocation = dbt.cli(command, raise_on_error=False).wait()
+    if not invocation.is_successful():
+        logs = invocation.target_path / "dbt.log"
+        raise RuntimeError(
+            f"dbt run-operation {macro} failed: {invocation.get_error()}. dbt's log: {logs}"
+        )
 
 
 def warnings_block() -> bool:
@@ -199,15 +224,21 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     def journey_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ):
-        """``dbt build``: seeds, staging, intermediate and marts models and all their tests."""
-        outdated = tables_out_of_date(Path(warehouse.path), project.manifest_path)
+        """``dbt build``: seeds, staging, intermediate and marts models and all their tests
+        (on Spark: the lake's folders registered as the source tables first)."""
+        # On Spark the incremental models are rebuilt whole (plain Parquet tables)
+        outdated = (
+            []
+            if warehouse.on_spark
+            else tables_out_of_date(Path(warehouse.path), project.manifest_path)
+        )
         if outdated:
             context.log.info(
                 "building the incremental models in full: the columns of "
                 f"{', '.join(outdated)} are not the model's (built by an older version)"
             )
         full_refresh = full_refresh_requested() or bool(outdated)
-        with _warehouse_env(warehouse):
+        with _dbt_env(dbt_env(warehouse)):
             yield from dbt.cli(build_args(full_refresh), context=context).stream()
 
     return journey_dbt_models

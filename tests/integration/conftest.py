@@ -50,14 +50,15 @@ class JobRun:
         return self.query(sql, params, published)[0][0]
 
 
-def run_job(landing: Path, warehouse: Path) -> JobRun:
-    """Execute the main job exactly as `cjm run` does, against an ephemeral Dagster instance."""
+def run_job(landing: Path, warehouse: Path, engine: str = "duckdb") -> JobRun:
+    """Execute the main job exactly as `cjm run` does, against an ephemeral Dagster instance;
+    ``engine`` builds the dbt project (``spark``: its folders beside ``warehouse``)."""
     from orchestration.definitions import MAIN_JOB_NAME, build_definitions
     from orchestration.resources import WarehouseResource, published_path_for
 
     published = published_path_for(warehouse)
     resource = WarehouseResource(
-        path=str(warehouse), landing_dir=str(landing), published_path=str(published)
+        path=str(warehouse), landing_dir=str(landing), published_path=str(published), engine=engine
     )
     job = build_definitions(resource).resolve_job_def(MAIN_JOB_NAME)
     with dg.DagsterInstance.ephemeral() as instance:

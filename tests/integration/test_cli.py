@@ -150,6 +150,17 @@ def test_run_says_who_holds_a_locked_warehouse(tmp_path, capsys):
     assert "open in another process" in err and f"PID {pid}" in err
 
 
+def test_run_on_spark_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CJM_SPARK_DBT", str(tmp_path / "no-dbt"))
+    warehouse = tmp_path / "cjm.duckdb"
+    code = cli.main(
+        ["run", "--landing", str(tmp_path), "--warehouse", str(warehouse), "--engine", "spark"]
+    )
+    assert code == cli.EXIT_USAGE
+    assert "make spark-setup" in capsys.readouterr().err
+    assert not warehouse.exists()  # nothing was changed
+
+
 def test_run_says_when_the_warehouse_cannot_be_written(tmp_path, capsys):
     # /sys refuses new files even to root: the same error a read-only warehouse folder gives
     code = cli.main(["run", "--landing", str(tmp_path), "--warehouse", "/sys/cjm.duckdb"])

