@@ -97,7 +97,6 @@ def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> d
 
 CURRENT_FILE = "current.json"
 RUNS_FOLDER = "runs"
-RUNS_KEPT = 2  # the current run's folder and the one before (readers that opened it finish)
 
 
 def load_parquet_marts(warehouse: Path, run_folder: Path) -> dict[str, int]:
@@ -128,25 +127,26 @@ def load_parquet_marts(warehouse: Path, run_folder: Path) -> dict[str, int]:
 
 def point_current(published_dir: Path, run_id: str, rows: dict[str, int]) -> Path:
     """Write ``current.json`` (which run folder holds the published marts), atomically, and
-    remove the run folders older than the last ``RUNS_KEPT``."""
+    remove every run folder but this run's and the one ``current.json`` named before (a
+    reader that opened it can finish)."""
     runs = published_dir / RUNS_FOLDER
+    target = published_dir / CURRENT_FILE
+    try:
+        previous = json.loads(target.read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError):
+        previous = None
     current = {
         "run_id": run_id,
         "folder": str(runs / run_id),
         "published_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "marts": rows,
     }
-    target = published_dir / CURRENT_FILE
     staging = target.with_name(f".{CURRENT_FILE}.{os.getpid()}.tmp")
     staging.write_text(json.dumps(current, indent=1), encoding="utf-8")
     os.replace(staging, target)
-    older = sorted(
-        (p for p in runs.iterdir() if p.is_dir() and p.name != run_id),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    for folder in older[RUNS_KEPT - 1 :]:
-        shutil.rmtree(folder, ignore_errors=True)
+    for folder in runs.iterdir():
+        if folder.is_dir() and folder.name not in (run_id, previous):
+            shutil.rmtree(folder, ignore_errors=True)
     return target
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,11 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     if not warehouse.is_file():
         print(f"{warehouse}: no such warehouse file; run `cjm run` first", file=sys.stderr)
         return 2
-    for name, change in write_lake(warehouse, Path(args[1])).items():
+    started = time.perf_counter()
+    changes = write_lake(warehouse, Path(args[1]))
+    for name, change in changes.items():
         print(
             f"{name}: {change.rows} rows; partitions written {change.partitions_written}, "
             f"removed {change.partitions_removed}, unchanged {change.partitions_kept}"
         )
+    rows = sum(change.rows for change in changes.values())
+    print(f"{len(changes)} tables, {rows} rows, in {time.perf_counter() - started:.1f} s")
     return 0
 
 

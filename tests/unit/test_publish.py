@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
-from orchestration.publish import publish_marts
+from orchestration.publish import load_parquet_marts, point_current, publish_marts
 
 
 def _warehouse(path, nps: float) -> None:
@@ -69,3 +71,39 @@ def test_a_warehouse_held_by_another_process_gets_a_clear_error(tmp_path):
         pytest.raises(WarehouseLockedError, match=f"PID {pid}.*published copy"),
     ):
         connect_duckdb(path, read_only=True)
+
+
+def _spark_run_folder(published_dir, run_id: str, marts: dict[str, float]) -> None:
+    """What the macro publish_marts_parquet leaves: one folder of Parquet files per mart."""
+    with duckdb.connect() as con:
+        for mart, nps in marts.items():
+            folder = published_dir / "runs" / run_id / mart
+            folder.mkdir(parents=True)
+            con.execute(f"copy (select {nps} as nps) to '{folder / 'part-00000.parquet'}'")
+
+
+def test_the_marts_spark_published_replace_the_duckdb_marts(tmp_path):
+    warehouse = tmp_path / "cjm.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.agg_nps as select 1.0 as nps")
+        con.execute("create table marts.retired_mart as select 1 as x")
+    _spark_run_folder(tmp_path / "published", "r1", {"agg_nps": 30.0, "fct_new": 2.0})
+
+    rows = load_parquet_marts(warehouse, tmp_path / "published" / "runs" / "r1")
+
+    assert rows == {"agg_nps": 1, "fct_new": 1}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select nps from marts.agg_nps").fetchall() == [(30.0,)]
+        tables = con.execute("select table_name from duckdb_tables() order by 1").fetchall()
+    assert tables == [("agg_nps",), ("fct_new",)]  # a mart no longer built is gone
+
+
+def test_current_json_names_the_last_run_and_the_run_before_stays(tmp_path):
+    published_dir = tmp_path / "published"
+    for n, run_id in enumerate(["r1", "r2", "r3"]):
+        _spark_run_folder(published_dir, run_id, {"agg_nps": float(n)})
+        current = point_current(published_dir, run_id, {"agg_nps": 1})
+        assert json.loads(current.read_text())["folder"] == str(published_dir / "runs" / run_id)
+    assert sorted(p.name for p in (published_dir / "runs").iterdir()) == ["r2", "r3"]
+    assert not list(published_dir.glob(".*.tmp"))
