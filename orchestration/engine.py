@@ -87,6 +87,19 @@ class SparkPaths:
             metastore_url=os.environ.get("CJM_SPARK_METASTORE_URL", "") or metastore,
         )
 
+    def local_folder(self, which: str) -> Path:
+        """``lake`` or ``published`` as a folder this process reads and writes with DuckDB;
+        a URL there is an error that says to mount it."""
+        location = getattr(self, which)
+        if not is_local(location):
+            setting = f"CJM_SPARK_{which.upper()}"
+            raise EngineError(
+                f"{setting}={location}: the job reads and writes this folder with DuckDB, "
+                f"which needs a folder here. Mount the bucket, point {setting} at the mounted "
+                f"folder and {setting}_URL at the bucket (how Spark reaches it)."
+            )
+        return Path(location)
+
     def dbt_env(self) -> dict[str, str]:
         """The environment of a dbt invocation on Spark (read by ``dbt_project/profiles.yml``
         and the ``register_lake_tables`` and ``publish_marts_parquet`` macros)."""

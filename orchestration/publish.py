@@ -30,7 +30,6 @@ import dagster as dg
 import duckdb
 
 from orchestration.duckdb_config import duckdb_config
-from orchestration.engine import EngineError, is_local
 from orchestration.ingestion.schema import sql_literal
 from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource, connect_duckdb
@@ -109,11 +108,12 @@ def load_parquet_marts(warehouse: Path, run_folder: Path) -> dict[str, int]:
     with connect_duckdb(warehouse) as con:
         con.execute("begin transaction")
         con.execute(f"create schema if not exists {PUBLISHED_SCHEMA}")
+        published = {folder.name for folder in folders}
         existing = con.execute(
             "select table_name from duckdb_tables() where schema_name = ?", [PUBLISHED_SCHEMA]
         ).fetchall()
         for (name,) in existing:  # a mart the project no longer builds
-            if name not in {folder.name for folder in folders}:
+            if name not in published:
                 con.execute(f'drop table {PUBLISHED_SCHEMA}."{name}"')
         for folder in folders:
             files = sql_literal(str(folder / "*.parquet"))
@@ -155,16 +155,9 @@ def publish_spark_marts(
 ) -> tuple[Path, dict[str, int]]:
     """The Spark engine's publish: the marts as Parquet in the published location and the
     ``bi`` tables on Spark, then the same rows in the DuckDB warehouse (see the module doc)."""
-    paths = warehouse.spark_paths()
-    if not is_local(paths.published):
-        raise EngineError(
-            f"CJM_SPARK_PUBLISHED={paths.published}: the journey map page, the alerts and the "
-            "follow-ups read the published marts from a folder here. Mount the bucket, point "
-            "CJM_SPARK_PUBLISHED at the mounted folder and CJM_SPARK_PUBLISHED_URL at the "
-            "bucket (where Spark writes)."
-        )
+    # checked first: the journey map page, alerts and follow-ups read the Parquet from here
+    published_dir = warehouse.spark_paths().local_folder("published")
     run_operation(dbt, warehouse, "publish_marts_parquet", {"run_id": run_id})
-    published_dir = Path(paths.published)
     rows = load_parquet_marts(Path(warehouse.path), published_dir / RUNS_FOLDER / run_id)
     return point_current(published_dir, run_id, rows), rows
 

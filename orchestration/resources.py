@@ -34,7 +34,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.duckdb_config import duckdb_config
-from orchestration.engine import EngineError, SparkPaths, checked_engine, engine_from_env, is_local
+from orchestration.engine import SparkPaths, checked_engine, engine_from_env
 from orchestration.transform.manifest import default_project_dir as dbt_project_dir  # noqa: F401 (re-exported)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -227,14 +227,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def lake_folder(self, schema: str, table: str) -> Path:
         """The folder of a source table in the Spark lake, which this process writes."""
-        lake = self.spark_paths().lake
-        if not is_local(lake):
-            raise EngineError(
-                f"CJM_SPARK_LAKE={lake}: the job writes the lake with DuckDB, which needs a "
-                "folder here. Mount the bucket, point CJM_SPARK_LAKE at the mounted folder and "
-                "CJM_SPARK_LAKE_URL at the bucket (how Spark reads it)."
-            )
-        return Path(lake) / schema / table
+        return self.spark_paths().local_folder("lake") / schema / table
 
     def outbox(self) -> Path:
         """Where alerts and follow-ups are written for other tools to pick up."""

@@ -5,9 +5,8 @@
     (`<lake>/<schema>/<table>`, partitioned by `_load_date`). The lake is
     `CJM_SPARK_LAKE_URL`, else `CJM_SPARK_LAKE` (default ../warehouse/spark/lake, relative to
     the dbt project; the Dagster job passes its own); on a cluster, a path Spark reaches
-    (s3a://..., abfss://..., hdfs://...). Run before
-    each build: the tables are created again and their partitions listed again, so new and
-    removed load dates are seen.
+    (s3a://..., abfss://..., hdfs://...). Run before each build: the tables are created again
+    and their partitions listed again, so new and removed load dates are seen.
 -#}
 {% macro register_lake_tables(lake=none) -%}
     {%- if not execute -%}{%- do return('') -%}{%- endif -%}
