@@ -39,19 +39,57 @@
 {%- endmacro %}
 
 {#-
-    Spark: the model is a Parquet table built in full on every run. Plain Spark tables cannot
-    delete rows (delete+insert needs Delta or Iceberg, whose jars are not installed here), and
-    a partition per subject (customer, account) would write one folder per customer. Every
-    partition is then "to build" (is_incremental() is false), so the SQL is the same.
+    Spark: plain Parquet tables cannot delete rows (delete+insert needs Delta or Iceberg, whose
+    jars are not installed here), but they can replace whole partitions. A model partitioned
+    by day is a Parquet table partitioned by `partition_column` and built with
+    `insert_overwrite`: dbt-spark switches the session to dynamic partition overwrite, so an
+    incremental run replaces exactly the partitions its rows fall in (without `partition_by`
+    it would replace the whole table). The pre-hook drops the partitions whose input is gone,
+    as on DuckDB. A model partitioned by subject (customer, account) would write one folder
+    per customer, so it stays a table built in full (is_incremental() is false: the SQL is the
+    same and every subject is "to build").
 -#}
 {% macro spark__config_incremental_by_partition(input, partition_column, partition_expression) -%}
-    {{ config(materialized='table', file_format='parquet') }}
+    {%- if partition_column == '_partition_date' -%}
+        {%- set expression = partition_expression or "'" ~ partition_column ~ "'" -%}
+        {{ config(
+            materialized='incremental',
+            incremental_strategy='insert_overwrite',
+            partition_by=[partition_column],
+            file_format='parquet',
+            on_schema_change='fail',
+            pre_hook='{{ delete_vanished_partitions(' ~ input ~ ', ' ~ expression ~ ", '"
+                ~ partition_column ~ "') }}",
+        ) }}
+    {%- else -%}
+        {{ config(materialized='table', file_format='parquet') }}
+    {%- endif -%}
 {%- endmacro %}
 
 
-{#- The partition of a raw GA4 row: its exported event_date text ('' when missing). -#}
+{#-
+    The materialization of a model that only reshapes its inputs and that incremental models
+    read several times (their partition signatures, the rows to build, the pre-hook): a view on
+    DuckDB; a Parquet table on Spark, which inlines a view into every query that reads it and
+    would compute it again for each reference.
+-#}
+{% macro view_or_spark_table() -%}
+    {{ return(adapter.dispatch('view_or_spark_table', 'customer_journey')()) }}
+{%- endmacro %}
+
+{% macro default__view_or_spark_table() -%}
+    {{ return('view') }}
+{%- endmacro %}
+
+{% macro spark__view_or_spark_table() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+
+{#- The partition of a raw GA4 row: its exported event_date text ('unknown' when missing;
+    not '', which Spark would store as a NULL partition). -#}
 {% macro ga4_partition_date(event_date_column) -%}
-    coalesce({{ event_date_column }}, '')
+    coalesce({{ event_date_column }}, 'unknown')
 {%- endmacro %}
 
 
@@ -119,12 +157,41 @@
     where it is NULL belong to no partition); `partition_column`: the model's partition column.
 -#}
 {% macro delete_vanished_partitions(input, partition_expression, partition_column='_partition_date') -%}
+    {{ return(adapter.dispatch('delete_vanished_partitions', 'customer_journey')(
+        input, partition_expression, partition_column
+    )) }}
+{%- endmacro %}
+
+{% macro default__delete_vanished_partitions(input, partition_expression, partition_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where {{ partition_column }} not in (
             select distinct {{ partition_expression }} from {{ input }}
             where {{ partition_expression }} is not null
         )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Spark: the vanished partitions are listed first, then dropped in one statement (a Parquet
+    table cannot delete rows, and DROP PARTITION takes values, not a query). -#}
+{% macro spark__delete_vanished_partitions(input, partition_expression, partition_column) -%}
+    {%- set vanished = [] -%}
+    {%- if execute and is_incremental() -%}
+        {%- set found = run_query(
+            'select distinct ' ~ partition_column ~ ' from ' ~ this
+            ~ ' where ' ~ partition_column ~ ' not in (select distinct ' ~ partition_expression
+            ~ ' from ' ~ input ~ ' where ' ~ partition_expression ~ ' is not null)'
+        ) -%}
+        {%- set vanished = found.columns[0].values() | list -%}
+    {%- endif -%}
+    {%- if vanished -%}
+        alter table {{ this }} drop if exists
+        {%- for partition in vanished %}
+            partition ({{ partition_column }} = '{{ partition | replace("\\", "\\\\") | replace("'", "\\'") }}')
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     {%- else -%}
         select 1
     {%- endif -%}

@@ -22,9 +22,14 @@ from typing import Any
 import dagster as dg
 from packaging import version
 
+from orchestration.engine import is_local
 from orchestration.owners import dbt_owners
 from orchestration.resources import WarehouseResource, dbt_project_dir
-from orchestration.transform.incremental import full_refresh_requested, tables_out_of_date
+from orchestration.transform.incremental import (
+    full_refresh_requested,
+    spark_tables_out_of_date,
+    tables_out_of_date,
+)
 from orchestration.transform.manifest import dbt_executable, ensure_manifest
 
 __all__ = ["dbt_executable"]
@@ -210,6 +215,15 @@ def build_args(full_refresh: bool = False) -> list[str]:
     return args
 
 
+def incremental_tables_out_of_date(warehouse: WarehouseResource, manifest_path: Path) -> list[str]:
+    """The incremental models whose stored table the job must rebuild in full (the DuckDB
+    warehouse, or on Spark its warehouse folder when that is on this machine)."""
+    if not warehouse.on_spark:
+        return tables_out_of_date(Path(warehouse.path), manifest_path)
+    tables = warehouse.spark_paths().tables
+    return spark_tables_out_of_date(Path(tables), manifest_path) if is_local(tables) else []
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     """The ``dbt build`` multi-asset, from the prepared manifest (prepared again first only
     when the dbt project changed since: see ``orchestration.transform.manifest``)."""
@@ -226,12 +240,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     ):
         """``dbt build``: seeds, staging, intermediate and marts models and all their tests
         (on Spark: the lake's folders registered as the source tables first)."""
-        # On Spark the incremental models are rebuilt whole (plain Parquet tables)
-        outdated = (
-            []
-            if warehouse.on_spark
-            else tables_out_of_date(Path(warehouse.path), project.manifest_path)
-        )
+        outdated = incremental_tables_out_of_date(warehouse, project.manifest_path)
         if outdated:
             context.log.info(
                 "building the incremental models in full: the columns of "

@@ -9,7 +9,11 @@ The incremental models (``dbt_project/macros/incremental.sql``) are built in ful
   model documents: a warehouse built before the model became incremental (no partition
   columns), or before a column was added or removed. Building such a table incrementally would
   keep its old rows beside new rows of another shape (dbt's ``on_schema_change='fail'`` would
-  stop the run instead).
+  stop the run instead). On Spark (``CJM_ENGINE=spark``), the models partitioned by day are
+  Parquet tables partitioned by ``_partition_date``: a table of such a model in the Spark
+  warehouse folder that is not partitioned that way (built before they became incremental on
+  Spark) or has other columns is rebuilt in full likewise. Checked where that folder is on this
+  machine; on a cluster, dbt's schema check stops the run and ``--full-refresh`` is the remedy.
 """
 
 from __future__ import annotations
@@ -59,3 +63,33 @@ def tables_out_of_date(warehouse: Path, manifest_path: Path) -> list[str]:
         for (schema, table), columns in sorted(models.items())
         if (schema, table) in built and built[(schema, table)] != columns
     ]
+
+
+# The column a model partitioned by day is partitioned by (macros/incremental.sql); the models
+# partitioned by subject are plain tables on Spark, rebuilt in full by every run.
+DAY_PARTITION = "_partition_date"
+
+
+def spark_tables_out_of_date(tables: Path, manifest_path: Path) -> list[str]:
+    """Models partitioned by day whose Parquet table under ``tables`` (Spark's warehouse
+    folder, ``<schema>.db/<table>``) is not partitioned by ``_partition_date`` or has other
+    columns than the model's."""
+    import duckdb
+
+    outdated = []
+    for (schema, table), columns in sorted(incremental_models(manifest_path).items()):
+        folder = tables / f"{schema}.db" / table
+        if DAY_PARTITION not in columns or not any(folder.glob("**/*.parquet")):
+            continue
+        partitioned = any(folder.glob(f"{DAY_PARTITION}=*"))
+        with duckdb.connect() as con:
+            built = {
+                row[0].lower()
+                for row in con.execute(
+                    "select * from read_parquet(?, hive_partitioning = true) limit 0",
+                    [str(folder / "**" / "*.parquet")],
+                ).description
+            }
+        if not partitioned or built != columns:
+            outdated.append(f"{schema}.{table}")
+    return outdated

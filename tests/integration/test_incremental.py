@@ -161,19 +161,20 @@ def ingest(warehouse: Path, landing: Path) -> None:
             ingest_raw_table(con, landing, raw_table, IngestSettings())
 
 
+def web_landing(root: Path, web: dict[str, list[dict]]) -> Path:
+    """A landing folder under ``root``: the sample's contacts and accounts, and GA4 days
+    (``{"20260901": events}``) as events_<day>.json."""
+    crm = {f"crm/{name}": SAMPLE_LANDING / "crm" / name for name in ("Contact.csv", "Account.csv")}
+    return make_landing(
+        root, {**crm, **{f"web/events_{day}.json": ndjson(events) for day, events in web.items()}}
+    )
+
+
 def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: Path) -> None:
     days = {day: sample_day(day) for day in ("20260901", "20260902", "20260903", "20260904")}
     root = tmp_path
     warehouse = root / "cjm.duckdb"
-    landing = make_landing(
-        root,
-        {
-            "crm/Contact.csv": SAMPLE_LANDING / "crm" / "Contact.csv",
-            "crm/Account.csv": SAMPLE_LANDING / "crm" / "Account.csv",
-            "web/events_20260901.json": ndjson(days["20260901"]),
-            "web/events_20260902.json": ndjson(days["20260902"]),
-        },
-    )
+    landing = web_landing(root, {day: days[day] for day in ("20260901", "20260902")})
     ingest(warehouse, landing)
     build_incrementally(warehouse, root / "target_1", "build")
 
@@ -403,3 +404,41 @@ def test_a_warehouse_from_an_older_version_is_rebuilt_in_full(tmp_path: Path) ->
     ]
     assert build_args(full_refresh=True)[-1] == "--full-refresh"
     assert "--full-refresh" not in build_args()
+
+
+def test_a_spark_table_from_an_older_version_is_rebuilt_in_full(tmp_path: Path) -> None:
+    """On Spark the models partitioned by day are Parquet folders partitioned by
+    _partition_date; one written before that (plain Parquet files), or with other columns, is
+    rebuilt in full. Models partitioned by subject are plain tables there and never listed."""
+    from orchestration.transform.incremental import incremental_models, spark_tables_out_of_date
+    from orchestration.transform.manifest import ensure_manifest
+
+    manifest = ensure_manifest(REPO_ROOT / "dbt_project", quiet=True)
+    models = incremental_models(manifest)
+    tables = tmp_path / "spark-warehouse"
+    assert spark_tables_out_of_date(tables, manifest) == []  # nothing built yet
+
+    def write(schema: str, table: str, columns: set[str], partitioned: bool) -> None:
+        folder = tables / f"{schema}.db" / table
+        folder.mkdir(parents=True)
+        select = ", ".join(
+            f"'2026-09-01' as {c}" if c == "_partition_date" else f"'x' as {c}" for c in columns
+        )
+        by_day = ", partition_by (_partition_date)" if partitioned else ""
+        target = folder if partitioned else folder / "part-00000.parquet"
+        with duckdb.connect() as con:
+            con.execute(f"copy (select {select}) to '{target}' (format parquet{by_day})")
+
+    sessionized = ("intermediate", "int_web_events_sessionized")
+    write(*sessionized, models[sessionized], partitioned=True)  # as the model documents it
+    write("staging", "stg_web__events", models[("staging", "stg_web__events")], partitioned=False)
+    phase_visits = ("marts", "fct_journey_phase_visits")  # by subject: a plain table on Spark
+    write(*phase_visits, models[phase_visits], partitioned=False)
+    assert spark_tables_out_of_date(tables, manifest) == ["staging.stg_web__events"]
+
+    shutil.rmtree(tables / "intermediate.db" / sessionized[1])
+    write(*sessionized, models[sessionized] - {"_invocation_id"}, partitioned=True)
+    assert spark_tables_out_of_date(tables, manifest) == [
+        "intermediate.int_web_events_sessionized",
+        "staging.stg_web__events",
+    ]

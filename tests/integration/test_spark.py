@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
+import subprocess
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -19,10 +22,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.engine import SPARK_VENV
-from tests.conftest import SAMPLE_LANDING
+from orchestration.engine import SPARK_VENV, SparkPaths
+from orchestration.transform.spark_lake import write_lake
+from tests.conftest import REPO_ROOT, SAMPLE_LANDING, make_landing
 from tests.integration.conftest import JobRun, copy_landing, run_job
 from tests.integration.test_bad_input_is_blocked import SURVEY, _corrupt_survey
+from tests.integration.test_incremental import (
+    INCREMENTAL_MODELS,
+    dbt,
+    ingest,
+    ndjson,
+    param,
+    sample_day,
+    web_landing,
+)
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -188,3 +201,143 @@ def test_a_bad_export_is_blocked_by_the_gate_on_the_lake(tmp_path: Path) -> None
         " where check_name = 'gx_survey_responses'"
     )
     assert (SURVEY, rows["nps"], "nps_score") in quarantined
+
+
+# The models incremental by day on Spark (insert_overwrite of their `_partition_date`
+# partitions); those partitioned by customer or account are tables built in full there.
+DAY_MODELS = {
+    table: column for table, column in INCREMENTAL_MODELS.items() if column == "_partition_date"
+}
+
+
+def dbt_on_spark(warehouse: Path, target: Path, *args: str) -> dict:
+    """A dbt command with the spark target over the lake and tables beside ``warehouse``
+    (none of the user's Spark settings); its run_results.json."""
+    environment = {k: v for k, v in os.environ.items() if k not in SPARK_SETTINGS}
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [str(SPARK_VENV / "bin" / "dbt"), *args, "--target-path", str(target)],
+        cwd=REPO_ROOT / "dbt_project",
+        env={**environment, **SparkPaths.for_warehouse(warehouse).dbt_env()},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    print(f"dbt {args[0]} on Spark: {time.perf_counter() - started:.1f} s")
+    return json.loads((target / "run_results.json").read_text())
+
+
+def spark_table(warehouse: Path, table: str) -> str:
+    """A Spark table's Parquet folder as DuckDB reads it (partition values kept as text)."""
+    schema, name = table.split(".")
+    folder = Path(SparkPaths.for_warehouse(warehouse).tables) / f"{schema}.db" / name
+    return (
+        f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true,"
+        " hive_types_autocast = false)"
+    )
+
+
+def written_by(warehouse: Path, results: dict) -> dict[str, set[str]]:
+    """The partitions of each day model that the dbt invocation of ``results`` wrote."""
+    invocation = results["metadata"]["invocation_id"]
+    with duckdb.connect() as con:
+        return {
+            table: {
+                partition
+                for (partition,) in con.execute(
+                    f"select distinct _partition_date from {spark_table(warehouse, table)}"
+                    " where _invocation_id = ?",
+                    [invocation],
+                ).fetchall()
+            }
+            for table in DAY_MODELS
+        }
+
+
+def rows_missing(con: duckdb.DuckDBPyConnection, query: str, other: str) -> int:
+    """Rows of ``query`` that ``other`` does not give (duplicates counted)."""
+    return con.execute(f"select count(*) from ({query} except all {other})").fetchone()[0]
+
+
+def unequal_to_duckdb(warehouse: Path, scratch: Path) -> dict[str, tuple[int, int]]:
+    """Rows of each day model on Spark missing from DuckDB's full build of the same raw
+    tables, and the other way round (lineage columns left out)."""
+    copy = scratch / "duckdb_full.duckdb"
+    shutil.copyfile(warehouse, copy)
+    dbt(copy, scratch / "target_duckdb", "build", "--full-refresh", "--select",
+        *(f"+{table.split('.')[1]}" for table in DAY_MODELS),
+        "--resource-type", "seed", "--resource-type", "model")  # fmt: skip
+    found = {}
+    with duckdb.connect(str(copy), read_only=True) as con:
+        for table in DAY_MODELS:
+            columns = con.execute(f"select * from {table} limit 0").description
+            select = ", ".join(f'"{c[0]}"' for c in columns if c[0] not in LINEAGE_COLUMNS)
+            on_spark = f"select {select} from {spark_table(warehouse, table)}"
+            on_duckdb = f"select {select} from {table}"
+            found[table] = (
+                rows_missing(con, on_spark, on_duckdb),
+                rows_missing(con, on_duckdb, on_spark),
+            )
+    return found
+
+
+def test_incremental_models_on_spark_replace_only_the_changed_days(
+    sample_run: JobRun, tmp_path: Path
+) -> None:
+    """On Spark the models partitioned by day are built incrementally (insert_overwrite of
+    whole `_partition_date` partitions): a delivery rebuilds only the days whose input
+    changed, a day whose rows are all gone is dropped, and the rows equal a full build."""
+    days = {day: sample_day(day) for day in ("20260901", "20260902", "20260903")}
+    # GA4 first exports day 3 with a wrong event_date, then exports it again correctly
+    misdated = [{**event, "event_date": "20260930"} for event in days["20260903"]]
+    warehouse = tmp_path / "cjm.duckdb"
+    lake = Path(SparkPaths.for_warehouse(warehouse).lake)
+    landing = web_landing(tmp_path, {**days, "20260903": misdated})
+    ingest(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        # every source has its lake folder (the job's comment tables; none are read here)
+        con.execute(f"attach '{sample_run.warehouse}' as sample (read_only)")
+        con.execute("create schema enrich")
+        for (table,) in con.execute(
+            "select table_name from duckdb_tables()"
+            " where database_name = 'sample' and schema_name = 'enrich'"
+        ).fetchall():
+            con.execute(
+                f"create table enrich.{table} as select * from sample.enrich.{table} limit 0"
+            )
+    write_lake(warehouse, lake)
+    selection = [f"+{table.split('.')[1]}" for table in DAY_MODELS]
+    first = dbt_on_spark(warehouse, tmp_path / "target_1", "build", "--select", *selection,
+                         "--resource-type", "seed", "--resource-type", "model")  # fmt: skip
+    assert written_by(warehouse, first)["staging.stg_web__events"] == {
+        "20260901", "20260902", "20260930",
+    }  # fmt: skip
+
+    # Day 3 again, dated right, with a late event of day 2 (a second before a day-2 session's
+    # first event, in the same session)
+    day2_first = min(
+        (e for e in days["20260902"] if param(e, "ga_session_id") is not None),
+        key=lambda e: int(e["event_timestamp"]),
+    )
+    late = {
+        **day2_first,
+        "event_timestamp": str(int(day2_first["event_timestamp"]) - 1_000_000),
+        "event_name": "scroll",
+    }
+    make_landing(tmp_path, {"web/events_20260903.json": ndjson([*days["20260903"], late])})
+    ingest(warehouse, landing)
+    write_lake(warehouse, lake)
+    second = dbt_on_spark(warehouse, tmp_path / "target_2", "run", "--select", *selection)
+    built = written_by(warehouse, second)
+    # only the days whose raw rows changed were written again upstream; day 1 was kept
+    assert built["staging.stg_web__events"] == {"20260902", "20260903"}
+    assert "20260901" not in built["intermediate.int_web_events_sessionized"]
+    with duckdb.connect() as con:
+        for table in DAY_MODELS:
+            partitions = {
+                p for (p,) in con.execute(
+                    f"select distinct _partition_date from {spark_table(warehouse, table)}"
+                ).fetchall()
+            }  # fmt: skip
+            assert "20260930" not in partitions, f"{table} kept the withdrawn day"
+            assert "20260901" in partitions or table == "marts.fct_web_sessions", table
+    assert unequal_to_duckdb(warehouse, tmp_path) == {table: (0, 0) for table in DAY_MODELS}

@@ -97,8 +97,8 @@
     {{ return(adapter.dispatch('record_tested_invocations', 'customer_journey')(results)) }}
 {%- endmacro %}
 
-{#- Spark builds the incremental models in full on every run (config_incremental_by_partition),
-    so their tests read every row and there is no ledger to keep. -#}
+{#- No ledger on Spark (not built yet): the ledger never exists there, so untested_rows is
+    every row and the tests of the incremental models read all of them on every run. -#}
 {% macro spark__record_tested_invocations(results) -%}
     {{ return('') }}
 {%- endmacro %}

@@ -1,5 +1,6 @@
--- A view: it only reshapes its inputs, and int_touchpoints_mapped reads it once.
-{{ config(materialized='view') }}
+-- A view: it only reshapes its inputs (a table on Spark, which would compute it again for
+-- every reference; macros/incremental.sql).
+{{ config(materialized=view_or_spark_table(), file_format='parquet') }}
 {#- The events are named in each CTE that reads them rather than through one import CTE:
     DuckDB materializes a CTE that several others read, which would hold every event. -#}
 {%- set web_events = ref('int_web_events_sessionized') %}
