@@ -30,18 +30,29 @@ MODELS = ("stg_web__events", "int_web_events_sessionized")
 NOT_NULL = "not_null_columns_stg_web__events_event_id__user_pseudo_id__event_name__event_at"
 
 
-def build(warehouse: Path, target: Path) -> dict[str, dict]:
-    """dbt build of the web models and their tests; the results by node name."""
+def dbt_results(warehouse: Path, target: Path, *args: str) -> dict[str, dict]:
+    """A dbt command on ``warehouse``; the results of its data tests and models by node name
+    (not the hooks)."""
     subprocess.run(
-        [str(BIN / "dbt"), "build", "--select", "+int_web_events_sessionized",
-         "--indirect-selection", "cautious", "--exclude", "test_type:unit",
-         "--target-path", str(dbt_target(target))],
+        [str(BIN / "dbt"), *args, "--target-path", str(dbt_target(target))],
         cwd=REPO_ROOT / "dbt_project",
         env={**os.environ, "CJM_WAREHOUSE": str(warehouse), "CJM_DBT_TARGET": "dev"},
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     results = json.loads((target / "run_results.json").read_text())["results"]
-    return {r["unique_id"].split(".")[2]: r for r in results}
+    return {
+        r["unique_id"].split(".")[2]: r
+        for r in results
+        if r["unique_id"].startswith(("test.", "model.", "seed."))
+    }
+
+
+def build(warehouse: Path, target: Path) -> dict[str, dict]:
+    """dbt build of the web models and their tests; the results by node name."""
+    return dbt_results(
+        warehouse, target, "build", "--select", "+int_web_events_sessionized",
+        "--indirect-selection", "cautious", "--exclude", "test_type:unit",
+    )  # fmt: skip
 
 
 def failed(results: dict[str, dict]) -> dict[str, int]:
@@ -120,3 +131,23 @@ def test_a_bad_row_of_an_incremental_run_is_caught_until_corrected(tmp_path: Pat
             f" where _invocation_id not in (select invocation_id from {LEDGER})"
         ).fetchone()[0]
     assert untested == 0
+
+    # A duplicate key among few untested rows: found by looking their keys up in the whole
+    # table. Among mostly untested rows (as after a full refresh): found by grouping every key.
+    unique = "unique_new_keys_stg_web__events_event_id"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update staging.stg_web__events set _invocation_id = 'edited by the test',"
+            " event_id = (select min(event_id) from staging.stg_web__events"
+            "   where _partition_date = '20260901')"
+            " where event_id = (select min(event_id) from staging.stg_web__events"
+            "   where _partition_date = '20260904')"
+        )
+    few = dbt_results(warehouse, tmp_path / "target_6", "test", "--select", unique)[unique]
+    assert (few["status"], few["failures"]) == ("fail", 1)
+    assert "new_keys" in few["compiled_code"] and "bool_or" not in few["compiled_code"]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update staging.stg_web__events set _invocation_id = 'edited by the test'")
+    most = dbt_results(warehouse, tmp_path / "target_7", "test", "--select", unique)[unique]
+    assert (most["status"], most["failures"]) == ("fail", 1)
+    assert "bool_or" in most["compiled_code"] and "new_keys" not in most["compiled_code"]
