@@ -77,12 +77,11 @@ def spark_tables_out_of_date(tables: Path, manifest_path: Path) -> list[str]:
     import duckdb
 
     outdated = []
-    for (schema, table), columns in sorted(incremental_models(manifest_path).items()):
-        folder = tables / f"{schema}.db" / table
-        if DAY_PARTITION not in columns or not any(folder.glob("**/*.parquet")):
-            continue
-        partitioned = any(folder.glob(f"{DAY_PARTITION}=*"))
-        with duckdb.connect() as con:
+    with duckdb.connect() as con:
+        for (schema, table), columns in sorted(incremental_models(manifest_path).items()):
+            folder = tables / f"{schema}.db" / table
+            if DAY_PARTITION not in columns or not any(folder.glob("**/*.parquet")):
+                continue
             built = {
                 row[0].lower()
                 for row in con.execute(
@@ -90,6 +89,6 @@ def spark_tables_out_of_date(tables: Path, manifest_path: Path) -> list[str]:
                     [str(folder / "**" / "*.parquet")],
                 ).description
             }
-        if not partitioned or built != columns:
-            outdated.append(f"{schema}.{table}")
+            if not any(folder.glob(f"{DAY_PARTITION}=*")) or built != columns:
+                outdated.append(f"{schema}.{table}")
     return outdated

@@ -35,6 +35,21 @@
     a model that is not incremental).
 -#}
 {% macro untested_rows(relation) -%}
+    {%- if tested_rows_recorded(relation) -%}
+        _invocation_id not in (
+            select tested.invocation_id
+            from {{ tested_invocations_relation() }} as tested
+            where tested.model_name = '{{ relation.identifier }}'
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- True when the ledger exists and the model has `_invocation_id`: some of its rows may have
+    been tested already. -#}
+{% macro tested_rows_recorded(relation) -%}
     {%- set ledger = tested_invocations_relation() -%}
     {%- set found = none -%}
     {%- if execute -%}
@@ -42,15 +57,7 @@
             database=ledger.database, schema=ledger.schema, identifier=ledger.identifier
         ) -%}
     {%- endif -%}
-    {%- if found is not none and has_invocation_column(relation) -%}
-        _invocation_id not in (
-            select tested.invocation_id
-            from {{ ledger }} as tested
-            where tested.model_name = '{{ relation.identifier }}'
-        )
-    {%- else -%}
-        1 = 1
-    {%- endif -%}
+    {{ return(found is not none and has_invocation_column(relation)) }}
 {%- endmacro %}
 
 

@@ -7,7 +7,7 @@
     table, the earlier one included.
 
     Two plans, chosen when the test runs by counting the untested rows (one scan of
-    `_invocation_id`): when they are a few (a day added), their distinct keys are looked up in
+    `_invocation_id`, skipped when no row can have been tested yet): when they are a few (a day added), their distinct keys are looked up in
     the whole table; when they are most of it (a first run, a full refresh, a model without
     `_invocation_id`, Spark), every key is grouped once, as the plain `unique` test does. Looking
     up millions of new keys held a hash table of them beside the grouping, which ran out of a
@@ -17,7 +17,7 @@
 
 {%- set untested = untested_rows(model) %}
 {%- set mostly_untested = true %}
-{%- if execute %}
+{%- if execute and tested_rows_recorded(model) %}
     {%- set counted = run_query(
         "select count(*) filter (where " ~ untested ~ ") as untested, count(*) as total"
         ~ " from " ~ model
