@@ -23,9 +23,10 @@ day and every rate the simulation planted is the same in the scaled landing, whi
 is K times the base's. Per file: the header rows once, then the K copies of the body; in a GA4
 day file the re-delivered duplicate lines stay at the end of the file. The identifiers are
 found by regular expressions once per base line (a template with marks); each copy then only
-replaces the marks. Gzipped days are written by DuckDB as plain NDJSON into a named pipe that
-a thread compresses in 16 MB blocks (zlib in C, no loop per line), because DuckDB's own gzip
-writer is several times slower.
+replaces the marks. DuckDB writes the copies of a file in parts of at most ``PART_BYTES`` of
+text each (so that no statement sorts all copies of a file at once), each into a named pipe that
+a thread copies into the file; gzipped days are compressed by that thread in 16 MB blocks (zlib
+in C, no loop per line), because DuckDB's own gzip writer is several times slower.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def _sql_path(path: Path) -> str:
 
 
 def replicate_csv(
-    con: duckdb.DuckDBPyConnection, source: Path, target: Path, header_rows: int
+    con: duckdb.DuckDBPyConnection, source: Path, target: Path, header_rows: int, scratch: Path
 ) -> None:
     """Header rows once, then the body once per copy with its identifiers rewritten."""
     text = source.read_bytes().decode("utf-8")  # keep the line ends as they are
@@ -194,20 +195,13 @@ def replicate_csv(
         [body[:-1]],
     )
     _check_no_marks(con, "body", "csv_body", source)
-    con.execute(
-        f"""
-        copy (
-            select part from (
-                select -1 as n, ? as part
-                union all
-                select n, {_fill("body", "template")} as part
-                from copies, csv_body
-            )
-            order by n
-        ) to '{_sql_path(target)}' ({_WRITE_OPTIONS})
-        """,
-        [header[:-1]],
-    )
+    count = _copy_count(con)
+    queries = [
+        f"""select {_fill("body", "template")} as part from copies, csv_body
+        where n between {first} and {last} order by n"""
+        for first, last in _copy_ranges(count, _copies_per_part(len(body), count))
+    ]
+    _copy_parts(con, queries, target, scratch, prefix=header.encode("utf-8"))
 
 
 def replicate_ga4_day(
@@ -233,71 +227,131 @@ def replicate_ga4_day(
         from day_lines
         """
     )
-    query = f"""
-        select {_fill("line", "template")} as line
-        from day_templates, copies
-        order by is_late, n, line_number
-    """
-    if target.suffix == ".gz":
-        _copy_gzipped(con, query, target, scratch)
-    else:
-        _copy(con, query, target)
+    # The copies in parts of bounded size (a sort of every copy of a day at once held ~10 GB of
+    # text at 590 copies), written one after the other; the re-delivered lines of every copy last.
+    base_bytes, late = con.execute(
+        "select coalesce(sum(strlen(line) + 1), 0), count(*) filter (where is_late)"
+        " from day_templates"
+    ).fetchone()
+    count = _copy_count(con)
+    queries = [
+        f"""select {_fill("line", "template")} as line from day_templates, copies
+        where not is_late and n between {first} and {last} order by n, line_number"""
+        for first, last in _copy_ranges(count, _copies_per_part(base_bytes, count))
+    ]
+    if late:
+        queries.append(
+            f"""select {_fill("line", "template")} as line from day_templates, copies
+            where is_late order by n, line_number"""
+        )
+    _copy_parts(con, queries, target, scratch)
+
+
+# Text one COPY statement of the replication sorts at most (the copies of a base file it writes).
+PART_BYTES = 256 << 20
+
+
+def _copy_count(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select count(*) from copies").fetchone()[0]
+
+
+def _copies_per_part(base_bytes: int, copies: int) -> int:
+    return max(1, min(copies, PART_BYTES // max(1, base_bytes)))
+
+
+def _copy_ranges(copies: int, per_part: int) -> list[tuple[int, int]]:
+    """Copy numbers 0..copies-1 as consecutive (first, last) ranges of ``per_part`` copies."""
+    return [(first, min(first + per_part, copies) - 1) for first in range(0, copies, per_part)]
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
     con.execute(f"copy ({query}) to '{_sql_path(path)}' ({_WRITE_OPTIONS})")
 
 
-def _copy_gzipped(con: duckdb.DuckDBPyConnection, query: str, target: Path, scratch: Path) -> None:
-    """The lines of `query` into a gzipped `target`: DuckDB writes them as plain text into a
-    named pipe that a thread compresses, so the text never reaches the disk."""
-    if not hasattr(os, "mkfifo"):  # no named pipes (Windows): through a scratch file
-        plain = scratch / (target.name + ".part")
-        _copy(con, query, plain)
-        with plain.open("rb") as reader:
-            _gzip(reader, target)
-        plain.unlink()
+def _copy_parts(
+    con: duckdb.DuckDBPyConnection,
+    queries: list[str],
+    target: Path,
+    scratch: Path,
+    prefix: bytes = b"",
+) -> None:
+    """``prefix``, then the lines of each query in turn, into ``target`` (gzipped when its name
+    ends in .gz). DuckDB writes each query as plain text into a named pipe of its own that a
+    thread copies (and compresses) into the target, so the text never reaches the disk; one
+    pipe per query, so that each ends where its COPY closes it."""
+    if not hasattr(os, "mkfifo"):  # no named pipes (Windows): through scratch files
+        with _output(target) as out:
+            out.write(prefix)
+            for number, query in enumerate(queries):
+                plain = scratch / f"{target.name}.{number}.part"
+                _copy(con, query, plain)
+                with plain.open("rb") as reader:
+                    shutil.copyfileobj(reader, out, BLOCK)
+                plain.unlink()
         return
-    pipe = scratch / (target.name + ".pipe")
-    os.mkfifo(pipe)
+    pipes = [scratch / f"{target.name}.{number}.pipe" for number in range(len(queries))]
+    for pipe in pipes:
+        os.mkfifo(pipe)
+    drained = [threading.Event() for _ in pipes]
+    stopped = threading.Event()
     failure: list[BaseException] = []
 
-    def compress() -> None:
+    def drain() -> None:
         try:
-            with pipe.open("rb") as reader:
-                _gzip(reader, target)
+            with _output(target) as out:
+                out.write(prefix)
+                for pipe, done in zip(pipes, drained, strict=True):
+                    with pipe.open("rb") as reader:
+                        shutil.copyfileobj(reader, out, BLOCK)
+                    done.set()
+                    if stopped.is_set():
+                        return
         except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
             failure.append(error)
+        finally:
+            for done in drained:
+                done.set()
 
-    worker = threading.Thread(target=compress)
+    worker = threading.Thread(target=drain)
     worker.start()
     try:
-        _copy(con, query, pipe)
+        for pipe, query, done in zip(pipes, queries, drained, strict=True):
+            _copy(con, query, pipe)
+            # Wait until the thread is through this pipe. A COPY of no rows may not have opened
+            # it: then the thread waits in open() and is let go with an empty write end.
+            while not done.wait(0.05):
+                _release(pipe)
     except BaseException:
-        _release(pipe)
+        stopped.set()
         raise
     finally:
-        worker.join()
-        pipe.unlink()
+        while worker.is_alive():  # after a failure: let the thread out of any pipe it waits on
+            for pipe in pipes:
+                _release(pipe)
+            worker.join(0.05)
+        for pipe in pipes:
+            pipe.unlink()
     if failure:
         raise failure[0]
+
+
+@contextlib.contextmanager
+def _output(target: Path) -> Iterator[BinaryIO]:
+    """The target file opened for writing; through gzip (level GZIP_LEVEL) for a .gz name."""
+    with target.open("wb") as raw:
+        if target.suffix != ".gz":
+            yield raw
+            return
+        with gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL
+        ) as out:
+            yield out
 
 
 def _release(pipe: Path) -> None:
     """If DuckDB failed before opening the pipe, the reader still waits: open and close it."""
     with contextlib.suppress(OSError):  # no reader left waiting
         os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
-
-
-def _gzip(reader: BinaryIO, target: Path) -> None:
-    with (
-        target.open("wb") as raw,
-        gzip.GzipFile(
-            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=GZIP_LEVEL
-        ) as out,
-    ):
-        while block := reader.read(BLOCK):
-            out.write(block)
 
 
 def _response_ids(base: Path) -> list[str]:
@@ -338,7 +392,7 @@ def replicate_landing(
             if folder == "web":
                 replicate_ga4_day(cursor, path, target, scratch)
             else:
-                replicate_csv(cursor, path, target, HEADER_ROWS[folder])
+                replicate_csv(cursor, path, target, HEADER_ROWS[folder], scratch)
             cursor.close()
 
         # Two files at a time: while DuckDB writes one day, zlib compresses another.

@@ -17,12 +17,13 @@ import duckdb
 import pytest
 
 from orchestration.benchmark import plain_duckdb_journey_metrics
-from orchestration.generate import generate_exports
+from orchestration.generate import generate_exports, replicate
 from orchestration.generate.ids import salesforce_checksum
 from orchestration.generate.replicate import (
     BASE_POD_HEAD,
     MAX_COPIES,
-    _copy_gzipped,
+    _copy_parts,
+    _copy_ranges,
     plan_copies,
     salesforce_code,
 )
@@ -297,8 +298,33 @@ def test_customers_round_up_to_whole_copies(tmp_path: Path) -> None:
 
 def test_a_failing_copy_into_a_gzipped_day_raises_and_leaves_no_pipe(tmp_path: Path) -> None:
     con = duckdb.connect()
+    day = tmp_path / "day.json.gz"
     with pytest.raises(duckdb.Error):
-        _copy_gzipped(con, "select * from no_such_table", tmp_path / "day.json.gz", tmp_path)
+        _copy_parts(con, ["select 'a'", "select * from no_such_table", "select 'c'"], day, tmp_path)
     assert list(tmp_path.glob("*.pipe")) == []
-    _copy_gzipped(con, "select 'a' union all select 'b'", tmp_path / "ok.json.gz", tmp_path)
-    assert gzip.decompress((tmp_path / "ok.json.gz").read_bytes()) in (b"a\nb\n", b"b\na\n")
+
+
+def test_parts_are_written_in_order_after_the_prefix(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    queries = [
+        "select 'a' as line union all select 'b' order by 1",
+        "select 'x' as line where false",  # a part without rows
+        "select 'c' as line",
+    ]
+    _copy_parts(con, queries, tmp_path / "ok.json.gz", tmp_path, prefix=b"head\n")
+    assert gzip.decompress((tmp_path / "ok.json.gz").read_bytes()) == b"head\na\nb\nc\n"
+    _copy_parts(con, queries, tmp_path / "ok.csv", tmp_path)
+    assert (tmp_path / "ok.csv").read_bytes() == b"a\nb\nc\n"
+    assert list(tmp_path.glob("*.pipe")) == []
+    assert _copy_ranges(5, 2) == [(0, 1), (2, 3), (4, 4)]
+
+
+def test_files_written_in_many_parts_equal_those_written_in_one(
+    landings: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replicate, "PART_BYTES", 1)  # every copy of every file a part of its own
+    replicate.replicate_landing(landings["base"], tmp_path, COPIES)
+    files = _export_files(landings["scaled"])
+    assert files == _export_files(tmp_path)
+    for name in files:
+        assert _text(tmp_path / name) == _text(landings["scaled"] / name), name

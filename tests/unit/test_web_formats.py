@@ -644,6 +644,82 @@ def test_a_plain_day_between_gzipped_days_does_not_split_their_batch(tmp_path, m
     alone.close()
 
 
+def _batched_and_alone(tmp_path, monkeypatch, files) -> tuple[dict, dict, list[bool]]:
+    """Raw rows and quarantine of ``files`` read in batches, then each day alone (line by
+    line), and for each batch whether DuckDB's JSON reader parsed it (the fast path)."""
+    from orchestration.ingestion.readers import ga4
+
+    landing = make_landing(tmp_path, files)
+    parsed: list[bool] = []
+    parse_batch = ga4._parse_batch
+
+    def recording(con, paths, scope):
+        parsed.append(False)  # until it returns rows
+        result = parse_batch(con, paths, scope)
+        parsed[-1] = result is not None
+        return result
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ga4, "_parse_batch", recording)
+        batched = duckdb.connect(str(tmp_path / "batched.duckdb"))
+        report = ingest_raw_table(batched, landing, "web_events")
+    assert {f.status for f in report.files} == {"loaded"}, [f.message for f in report.files]
+    with monkeypatch.context() as patch:
+        patch.setattr(ga4.Ga4NdjsonReader, "batch_max_files", 1)
+        alone = duckdb.connect(str(tmp_path / "alone.duckdb"))
+        ingest_raw_table(alone, landing, "web_events")
+    got, expected = _loaded(batched, files), _loaded(alone, files)
+    batched.close()
+    alone.close()
+    return got, expected, parsed
+
+
+def test_clean_ga4_days_parsed_by_the_json_reader_load_as_read_line_by_line(tmp_path, monkeypatch):
+    """Days whose every line is one complete event are parsed in one read_json scan; they give
+    the same raw rows and line numbers as the line-by-line read (the sample's export lines:
+    both null styles, INT64 as strings, FLOAT64 as numbers, nested params and items; a plain
+    day, one with CRLF line ends and no final line break)."""
+    web = Path(__file__).resolve().parents[2] / "seeds/web"
+    gzipped = sorted(web.glob("*.json.gz"))[:3]
+    files: dict[str, object] = {f"web/{p.name}": p for p in gzipped}
+    files["web/events_20231216.json"] = FIXTURES / "ga4/events_20231216.json"
+    crlf = gzip.decompress(gzipped[0].read_bytes()).replace(b"\n", b"\r\n").rstrip(b"\r\n")
+    files["web/events_20231218.json"] = crlf
+    got, expected, parsed = _batched_and_alone(tmp_path, monkeypatch, files)
+    assert parsed == [True, True]  # the gzipped days, then the plain ones
+    assert got == expected
+    assert all(rows and not bad for rows, bad in got.values())
+    crlf_rows, _ = got["web/events_20231218.json"]
+    assert [r[0] for r in crlf_rows] == list(range(1, crlf.count(b"\n") + 2))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[1, 2]",
+        "null",
+        "   ",
+        '{"event_name": "a", "event_name": "b"}',
+        _ga4_line(2) + _ga4_line(3),
+    ],
+    ids=["array", "null", "blank", "duplicate_key", "two_objects"],
+)
+def test_a_day_with_a_line_that_is_not_one_event_is_read_line_by_line(tmp_path, monkeypatch, line):
+    """When a line is not exactly one event object, the JSON reader's rows cannot be numbered
+    by line: the batch is read line by line and the line is quarantined with its number."""
+    clean = "\n".join(_ga4_line(i) for i in range(3)) + "\n"
+    day = "\n".join([_ga4_line(10), line, _ga4_line(11)]) + "\n"
+    files = {
+        "web/events_20231215.json.gz": gzip.compress(clean.encode()),
+        "web/events_20231216.json.gz": gzip.compress(day.encode()),
+    }
+    got, expected, parsed = _batched_and_alone(tmp_path, monkeypatch, files)
+    assert parsed == [False]
+    assert got == expected
+    rows, bad = got["web/events_20231216.json.gz"]
+    assert [r[0] for r in rows] == [1, 3] and [q[0] for q in bad] == [2]
+
+
 def test_ingestion_timing_loads_a_new_warehouse_and_counts_rows(tmp_path):
     """The timing tool (python -m orchestration.ingestion.timing) loads the named raw tables
     into a new file, prints their counts, and refuses a file that exists."""

@@ -1,7 +1,9 @@
 """Google Analytics 4 BigQuery export (``events_YYYYMMDD``) as newline-delimited JSON or Parquet.
 
-NDJSON (``events_YYYYMMDD.json[.gz]``): lines are read as text (``lines.read_lines``; several
-days at once in one parallel scan with ``read_batch`` / ``lines.read_lines_batch``), so each
+NDJSON (``events_YYYYMMDD.json[.gz]``): several days at once are first parsed by one
+``read_json`` (``read_batch``); its rows are used when every line of every file is one complete
+event (then the k-th row of a file is its line k). Otherwise the lines are read as text
+(``lines.read_lines``; several days in one parallel scan with ``lines.read_lines_batch``), so each
 keeps its line number, and lines of tens of MB (a large ``items`` array) load. ``from_json`` with
 the explicit GA4 event type turns a line into the raw columns: missing keys and explicit nulls
 both become NULL, and INT64 values load as the same text whether written as strings or numbers.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -38,9 +41,16 @@ from ..schema import (
     sql_literal,
     sql_type,
 )
-from ..textfile import decode_head, head_is_complete
+from ..textfile import decode_head, head_is_complete, is_gzip
 from .base import FormatError, ReadContext, ReadResult, TempScope
-from .lines import BatchLines, read_lines, read_lines_batch
+from .lines import (
+    MAX_LINE_BYTES,
+    BatchLines,
+    count_lines_batch,
+    number_run,
+    read_lines,
+    read_lines_batch,
+)
 
 REQUIRED_FIELDS = ("event_name", "event_timestamp", "user_pseudo_id")
 _AGAIN = "Export the day's events again from BigQuery, then deliver the file again."
@@ -129,12 +139,28 @@ class Ga4NdjsonReader:
 
     def read_batch(
         self, con: duckdb.DuckDBPyConnection, paths: list[Path], scope: TempScope
-    ) -> BatchLines:
-        """The lines of several days (all plain or all gzipped) in one parallel scan."""
+    ) -> BatchEvents | BatchLines:
+        """The events of several days (all plain or all gzipped) in one parallel scan.
+
+        First DuckDB's JSON reader parses every line straight into the GA4 columns (one parse,
+        ~1.5x faster than text lines and from_json). It skips empty lines and has no line
+        numbers, so its rows are only used when each file gives exactly as many events as it
+        has lines, each with the required fields; otherwise (an empty or broken line, an event
+        without user_pseudo_id, ...) the days are read as text lines, line by line as below,
+        and every such line is quarantined with its number."""
+        try:
+            parsed = _parse_batch(con, paths, scope)
+        except duckdb.Error:
+            parsed = None
+        if parsed is not None:
+            return parsed
+        scope.drop_all()
         return read_lines_batch(con, paths, scope, computed=self._complete_sql())
 
     def read(self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ReadContext) -> ReadResult:
         scope = ctx.scope
+        if isinstance(ctx.prefetched, BatchEvents):
+            return ctx.prefetched.result_of(con, path, scope)
         if isinstance(ctx.prefetched, BatchLines):
             lines = ctx.prefetched.lines_of(con, path, scope, what="one JSON text", again=_AGAIN)
         else:
@@ -205,6 +231,76 @@ class Ga4NdjsonReader:
             rows_read=lines.rows_read,
             notes=notes,
         )
+
+
+@dataclass
+class BatchEvents:
+    """The events of several GA4 days parsed by one read_json (``Ga4NdjsonReader.read_batch``).
+
+    ``table``: ``file_index`` (position in ``paths``) and the GA4 columns, in file order then
+    line order; every line of every file is one of its rows. ``lines``: file_index -> lines.
+    """
+
+    paths: list[Path]
+    table: str
+    lines: dict[int, int]
+
+    def result_of(self, con: duckdb.DuckDBPyConnection, path: Path, scope: TempScope) -> ReadResult:
+        """One file's rows, numbered by line, and its (empty) quarantine."""
+        index = self.paths.index(path)
+        numbered = number_run(con, scope, self.table, index, [])
+        quarantine = scope.table("quarantine")
+        con.execute(
+            f"""CREATE TEMP TABLE {quote_ident(quarantine)} (
+                source_row BIGINT, column_name VARCHAR, reason VARCHAR, record VARCHAR)"""
+        ).fetchall()
+        return ReadResult(
+            rows=numbered,
+            columns=list(GA4_EVENT_COLUMNS),
+            quarantine=quarantine,
+            rows_read=self.lines.get(index, 0),
+        )
+
+
+def _parse_batch(
+    con: duckdb.DuckDBPyConnection, paths: list[Path], scope: TempScope
+) -> BatchEvents | None:
+    """``paths`` parsed by DuckDB's JSON reader, or None when a file has a line that is not one
+    complete event (then its rows could not be numbered by line; the caller reads lines).
+    Raises DuckDB's error when a line is not valid JSON or not an object."""
+    lines = count_lines_batch(con, paths)
+    table = scope.table("batch_events")
+    names = "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
+    columns = (
+        "{"
+        + ", ".join(
+            f"{sql_literal(name)}: {sql_literal(sql_type)}" for name, sql_type in GA4_EVENT_COLUMNS
+        )
+        + "}"
+    )
+    compression = "gzip" if is_gzip(paths[0]) else "none"
+    con.execute(
+        f"""CREATE TEMP TABLE {quote_ident(table)} AS
+        SELECT list_position({names}, filename) - 1 AS file_index, * EXCLUDE (filename)
+        FROM read_json(
+            {names},
+            format = 'newline_delimited',
+            records = true,
+            columns = {columns},
+            compression = {sql_literal(compression)},
+            maximum_object_size = {MAX_LINE_BYTES},
+            filename = true
+        )"""
+    ).fetchall()
+    incomplete = " OR ".join(f"coalesce({quote_ident(f)}, '') = ''" for f in REQUIRED_FIELDS)
+    parsed = con.execute(
+        f"""SELECT file_index, count(*), count(*) FILTER (WHERE {incomplete})
+        FROM {quote_ident(table)} GROUP BY ALL"""
+    ).fetchall()
+    events = {int(index): int(rows) for index, rows, _ in parsed}
+    if events != {i: n for i, n in lines.items() if n} or any(bad for _, _, bad in parsed):
+        return None
+    return BatchEvents(list(paths), table, lines)
 
 
 # --- Parquet ---------------------------------------------------------------------------------

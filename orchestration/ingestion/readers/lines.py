@@ -155,7 +155,17 @@ def _read(
         f"""CREATE TEMP TABLE {quote_ident(lines)} AS
         SELECT {select}{extra} FROM read_csv(
             {files_sql},
-            columns = {{'line': 'VARCHAR'}},
+            {_line_options(compression)},
+            store_rejects = true,
+            rejects_table = {sql_literal(rejects_raw)},
+            rejects_scan = {sql_literal(scan)}{many}
+        )"""
+    ).fetchall()
+
+
+def _line_options(compression: str) -> str:
+    """read_csv options that return each line of the file as one VARCHAR column ``line``."""
+    return f"""columns = {{'line': 'VARCHAR'}},
             header = false,
             auto_detect = false,
             delim = {sql_literal(NO_DELIMITER)},
@@ -165,12 +175,7 @@ def _read(
             strict_mode = false,
             max_line_size = {MAX_LINE_BYTES},
             buffer_size = {BUFFER_BYTES},
-            compression = {sql_literal(compression)},
-            store_rejects = true,
-            rejects_table = {sql_literal(rejects_raw)},
-            rejects_scan = {sql_literal(scan)}{many}
-        )"""
-    ).fetchall()
+            compression = {sql_literal(compression)}"""
 
 
 @dataclass
@@ -207,7 +212,7 @@ class BatchLines:
             int(r[0])
             for r in con.execute(f"SELECT source_row FROM {quote_ident(rejects)}").fetchall()
         ]
-        numbered = _number_run(con, scope, self.table, index, skipped)
+        numbered = number_run(con, scope, self.table, index, skipped)
         non_empty, empty = self.counts.get(index, (0, 0))
         return Lines(numbered, rejects, non_empty, empty, len(skipped))
 
@@ -244,7 +249,21 @@ def read_lines_batch(
     return BatchLines(list(paths), table, rejects_raw, scan, counts)
 
 
-def _number_run(
+def count_lines_batch(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[int, int]:
+    """file index (position in ``paths``) -> number of lines, empty ones included, of files read
+    as ``read_lines_batch`` reads them, without keeping their text. Raises DuckDB's error on any
+    line it cannot read (invalid UTF-8, longer than ``MAX_LINE_BYTES``)."""
+    names = "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
+    compression = "gzip" if is_gzip(paths[0]) else "none"
+    rows = con.execute(
+        f"""SELECT list_position({names}, filename) - 1, count(*)
+        FROM read_csv({names}, {_line_options(compression)}, filename = true)
+        GROUP BY ALL"""
+    ).fetchall()
+    return {int(index): int(lines) for index, lines in rows}
+
+
+def number_run(
     con: duckdb.DuckDBPyConnection, scope: TempScope, table: str, index: int, skipped: list[int]
 ) -> str:
     """A temp view of file ``index``'s rows of ``table`` with ``_source_row`` (1-based line
