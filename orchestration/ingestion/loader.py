@@ -487,6 +487,9 @@ def _prepare_file(
 # compresses about 10:1), so that a batch stays a small share of memory at any scale.
 BATCH_MAX_BYTES = 512 << 20
 GZIP_EXPANSION = 8
+# Files a batch takes whatever their size: DuckDB reads a gzipped file with one thread, so a
+# batch of one large day would leave the second core idle while it is read.
+BATCH_MIN_FILES = 2
 
 
 def _text_bytes(item: _Pending) -> int:
@@ -510,7 +513,8 @@ def _batch_key(item: _Pending) -> tuple[str, bool] | None:
 
 def _batches(pending: list[_Pending]) -> list[list[_Pending]]:
     """Files that one ``read_batch`` can read together (same batch key), in file order within
-    the reader's file count and ``BATCH_MAX_BYTES``; every other file is a batch of its own.
+    the reader's file count and ``BATCH_MAX_BYTES`` (but at least ``BATCH_MIN_FILES``); every
+    other file is a batch of its own.
 
     Files of one key are grouped even when files of another key lie between them (GA4 days
     mostly gzipped with a plain day now and then), so that a plain day does not cut the
@@ -527,9 +531,9 @@ def _batches(pending: list[_Pending]) -> list[list[_Pending]]:
         current = open_batches.get(key)
         if current is not None:
             limit = getattr(current[0].reader, "batch_max_files", 1)
-            fits = (
-                len(current) < limit
-                and sum(_text_bytes(i) for i in current) + _text_bytes(item) <= BATCH_MAX_BYTES
+            fits = len(current) < limit and (
+                len(current) < BATCH_MIN_FILES
+                or sum(_text_bytes(i) for i in current) + _text_bytes(item) <= BATCH_MAX_BYTES
             )
             if fits:
                 current.append(item)

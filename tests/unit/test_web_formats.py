@@ -745,3 +745,26 @@ def test_gzipped_days_load_in_a_batch_under_a_small_memory_limit(tmp_path):
     report = ingest_raw_table(con, make_landing(tmp_path, files), "web_events")
     assert {f.status for f in report.files} == {"loaded"}, [f.message for f in report.files]
     con.close()
+
+
+def test_large_days_are_still_read_two_at_a_time(tmp_path, monkeypatch):
+    """Days larger than the batch's byte budget go two to a batch (one thread per gzipped file
+    for each core), not one by one."""
+    from orchestration.ingestion import loader
+    from orchestration.ingestion.readers import ga4
+
+    monkeypatch.setattr(loader, "BATCH_MAX_BYTES", 1)
+    scans: list[int] = []
+    parse_batch = ga4._parse_batch
+
+    def counting(con, paths, scope):
+        scans.append(len(paths))
+        return parse_batch(con, paths, scope)
+
+    monkeypatch.setattr(ga4, "_parse_batch", counting)
+    days = {
+        f"web/events_2023121{d}.json.gz": gzip.compress(_ga4_line(d).encode()) for d in range(3)
+    }
+    report = ingest_raw_table(duckdb.connect(), make_landing(tmp_path, days), "web_events")
+    assert {f.status for f in report.files} == {"loaded"}
+    assert scans == [2]  # the third day, alone, is read without a batch
