@@ -87,6 +87,19 @@ def dump_dom(
     return _run(["--dump-dom", *size], page, fragment, budget_ms, offline)
 
 
+def dump_dom_until(page: Path | str, marker: str, tries: int = 3, budget_ms: int = 25000,
+                   **kwargs: object) -> str:  # fmt: skip
+    """``dump_dom`` again, with a longer time budget each try, until the DOM holds ``marker``;
+    the last DOM either way. Dagster's asset graph is laid out in a web worker after the page
+    loaded, which on a busy machine can take longer than one budget."""
+    dom = ""
+    for attempt in range(1, tries + 1):
+        dom = dump_dom(page, budget_ms=budget_ms * attempt, **kwargs)  # type: ignore[arg-type]
+        if marker in dom:
+            break
+    return dom
+
+
 def screenshot(
     page: Path | str,
     png: Path,

@@ -114,9 +114,9 @@ def test_the_dagster_ui_shows_the_lineage_after_a_run(generated_run, tmp_path):
     with browser.dagster_ui(
         generated_run.dagster_home, generated_run.warehouse, generated_run.landing
     ) as base:
-        lineage = browser.dump_dom(base + browser.LINEAGE_PAGE, budget_ms=25000, offline=False)
-        ingestion = browser.dump_dom(
-            base + browser.INGESTION_PAGE, budget_ms=25000, offline=False, window=(1600, 2400)
+        lineage = browser.dump_dom_until(base + browser.LINEAGE_PAGE, ">publish<", offline=False)
+        ingestion = browser.dump_dom_until(
+            base + browser.INGESTION_PAGE, ">web_events<", offline=False, window=(1600, 2400)
         )
         shot = browser.screenshot(
             base + browser.INGESTION_PAGE, tmp_path / "ingestion.png", offline=False
