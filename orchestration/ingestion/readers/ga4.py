@@ -41,11 +41,12 @@ from ..schema import (
     sql_literal,
     sql_type,
 )
-from ..textfile import decode_head, head_is_complete, is_gzip
+from ..textfile import decode_head, head_is_complete
 from .base import FormatError, ReadContext, ReadResult, TempScope
 from .lines import (
     MAX_LINE_BYTES,
     BatchLines,
+    batch_files_sql,
     count_lines_batch,
     number_run,
     read_lines,
@@ -270,15 +271,10 @@ def _parse_batch(
     Raises DuckDB's error when a line is not valid JSON or not an object."""
     lines = count_lines_batch(con, paths)
     table = scope.table("batch_events")
-    names = "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
-    columns = (
-        "{"
-        + ", ".join(
-            f"{sql_literal(name)}: {sql_literal(sql_type)}" for name, sql_type in GA4_EVENT_COLUMNS
-        )
-        + "}"
+    names, compression = batch_files_sql(paths)
+    columns = ", ".join(
+        f"{sql_literal(name)}: {sql_literal(kind)}" for name, kind in GA4_EVENT_COLUMNS
     )
-    compression = "gzip" if is_gzip(paths[0]) else "none"
     con.execute(
         f"""CREATE TEMP TABLE {quote_ident(table)} AS
         SELECT list_position({names}, filename) - 1 AS file_index, * EXCLUDE (filename)
@@ -286,7 +282,7 @@ def _parse_batch(
             {names},
             format = 'newline_delimited',
             records = true,
-            columns = {columns},
+            columns = {{{columns}}},
             compression = {sql_literal(compression)},
             maximum_object_size = {MAX_LINE_BYTES},
             filename = true

@@ -217,6 +217,13 @@ class BatchLines:
         return Lines(numbered, rejects, non_empty, empty, len(skipped))
 
 
+def batch_files_sql(paths: list[Path]) -> tuple[str, str]:
+    """The SQL list of a batch's file paths, and their compression ('gzip' or 'none': a batch
+    is all gzipped or all plain). ``list_position(<list>, filename) - 1`` is a row's file."""
+    names = "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
+    return names, "gzip" if is_gzip(paths[0]) else "none"
+
+
 def read_lines_batch(
     con: duckdb.DuckDBPyConnection,
     paths: list[Path],
@@ -232,8 +239,7 @@ def read_lines_batch(
     table = scope.table("batch_lines")
     rejects_raw = scope.table("batch_rejects_raw")
     scan = scope.table("batch_rejects_scan")
-    compression = "gzip" if is_gzip(paths[0]) else "none"
-    names = "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
+    names, compression = batch_files_sql(paths)
     extra = f", {computed}" if computed else ""
     _read(con, table, names, compression, extra, rejects_raw, scan,
           select=f"list_position({names}, filename) - 1 AS file_index, line")  # fmt: skip
@@ -253,8 +259,7 @@ def count_lines_batch(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict
     """file index (position in ``paths``) -> number of lines, empty ones included, of files read
     as ``read_lines_batch`` reads them, without keeping their text. Raises DuckDB's error on any
     line it cannot read (invalid UTF-8, longer than ``MAX_LINE_BYTES``)."""
-    names = "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
-    compression = "gzip" if is_gzip(paths[0]) else "none"
+    names, compression = batch_files_sql(paths)
     rows = con.execute(
         f"""SELECT list_position({names}, filename) - 1, count(*)
         FROM read_csv({names}, {_line_options(compression)}, filename = true)
