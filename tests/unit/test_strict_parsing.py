@@ -140,20 +140,31 @@ _CALL = re.compile(
 )
 
 
-def _split_arguments(args: str) -> tuple[str, list[str]]:
-    """A macro call's first argument as the SQL it stands for (a quoted literal unquoted:
-    'nps_score' -> nps_score; a Jinja expression as written) and the other arguments' literals."""
-    depth, rest = 0, ""
+def _top_level_arguments(args: str) -> list[str]:
+    """A macro call's arguments (the text between its parentheses) split at the commas that
+    are not inside brackets, each with its white space collapsed."""
+    parts, depth, start = [], 0, 0
     for i, char in enumerate(args):
         depth += char in "([{"
         depth -= char in ")]}"
         if char == "," and depth == 0:
-            args, rest = args[:i], args[i + 1 :]
-            break
-    first = " ".join(args.split())
-    if re.fullmatch(r"'[^']*'", first):
-        first = first[1:-1]
-    return first, re.findall(r"'([^']*)'", rest)
+            parts.append(args[start:i])
+            start = i + 1
+    parts.append(args[start:])
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
+def _as_sql(argument: str) -> str:
+    """A macro argument as the SQL it stands for: a quoted literal unquoted ('nps_score' ->
+    nps_score), a Jinja expression as written."""
+    return argument[1:-1] if re.fullmatch(r"'[^']*'", argument) else argument
+
+
+def _split_arguments(args: str) -> tuple[str, list[str]]:
+    """A macro call's first argument as the SQL it stands for and the other arguments'
+    literals."""
+    first, *rest = _top_level_arguments(args)
+    return _as_sql(first), re.findall(r"'([^']*)'", ", ".join(rest))
 
 
 def _staging_reads() -> list[tuple[str, str, str, str, list[str]]]:
@@ -206,6 +217,35 @@ def test_every_strict_read_in_staging_has_its_cast_is_exact_test():
         assert test_options == options, (model, column, test_options, options)
     # and no test points at a column that is no longer a strict read
     assert set(tests) <= {(m, c) for m, c, *_ in reads}
+
+
+_UNREADABLE = re.compile(
+    r"\{\{\s*unreadable_text\((?P<args>(?:(?!\}\}).)*?)\)\s*\}\}[^{]*?\bas\s+(?P<alias>\w+)",
+    re.DOTALL,
+)
+
+
+def test_a_cast_test_reading_the_model_reads_what_the_model_could_not_read():
+    """A cast_is_exact test with `unreadable_column` trusts the model to record there every
+    value its read could not read: the column must apply the test's own cast, to the same raw
+    value with the same options, and so the same as the read of the tested column."""
+    recorded = {}
+    for path in sorted(STAGING.rglob("*.sql")):
+        text = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+        for m in _UNREADABLE.finditer(text):
+            cast, raw_value, *options = _top_level_arguments(m["args"])
+            recorded[(path.stem, m["alias"])] = (_as_sql(cast), raw_value, options)
+    using = {k: t for k, t in _cast_tests().items() if "unreadable_column" in t}
+    assert len(using) == 8  # the web events' casts
+    for (model, column), test in using.items():
+        assert test["unreadable_column"] == f"_unreadable_{column}", (model, column)
+        cast, raw_value, options = recorded.pop((model, test["unreadable_column"]))
+        assert cast == test["cast"], (model, column)
+        test_raw = " ".join(test["raw_value"].replace("{{", "").replace("}}", "").split())
+        assert _as_sql(raw_value) == test_raw, (model, column, raw_value)
+        test_options = [f"{k}='{test[k]}'" for k in ("format", "time_zone", "type") if k in test]
+        assert options == test_options, (model, column, options)
+    assert recorded == {}  # no recorded column without its test
 
 
 def test_the_cast_is_exact_macro_knows_every_strict_macro():

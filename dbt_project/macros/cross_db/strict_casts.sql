@@ -86,6 +86,23 @@
 
 
 {#-
+    The raw text of `column` when it is present (not empty, not only spaces) and the strict
+    macro `cast` cannot read it; otherwise NULL. What the `cast_is_exact` test looks for: in
+    the raw table, or recorded by the staging model itself in an `_unreadable_<column>` column
+    (stg_web__events), so that the test reads that one, almost always NULL, column instead of
+    extracting every raw value again.
+-#}
+{% macro unreadable_text(cast, column, format=none, time_zone=none, type=none) -%}
+    case
+        when
+            nullif({{ trimmed_text(column) }}, '') is not null
+            and {{ read_text_as(cast, column, format, time_zone, type) }} is null
+            then cast({{ column }} as {{ dbt.type_string() }})
+    end
+{%- endmacro %}
+
+
+{#-
     The read (strict) macro named `cast`, applied to the SQL expression `column`: the same
     SQL a staging model uses, for the `cast_is_exact` test. `format` is parse_date's format,
     `time_zone` local_to_utc_timestamp's zone, `type` text_to_integer's type.

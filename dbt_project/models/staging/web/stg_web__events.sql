@@ -163,6 +163,34 @@ renamed as (
         {{ parse_date('event_date', '%Y%m%d') }} as event_date,
         {{ epoch_microseconds_to_timestamp('event_timestamp') }} as event_at,
 
+        ----------  values present but unreadable (NULL when read): what the cast_is_exact
+        ----------  tests look for, recorded here so that they need not read every raw row again
+        {{ unreadable_text(
+            'text_to_integer', ga4_event_param('event_params', 'ga_session_id'), type='bigint'
+        ) }} as _unreadable_ga_session_id,
+        {{ unreadable_text(
+            'text_to_integer', ga4_event_param('event_params', 'ga_session_number')
+        ) }} as _unreadable_ga_session_number,
+        {{ unreadable_text(
+            'text_to_integer', ga4_event_param('event_params', 'engagement_time_msec'),
+            type='bigint'
+        ) }} as _unreadable_engagement_time_msec,
+        {{ unreadable_text(
+            'text_to_double', 'ecommerce.purchase_revenue'
+        ) }} as _unreadable_revenue,
+        {{ unreadable_text(
+            'text_to_double', 'event_value_in_usd'
+        ) }} as _unreadable_event_value_in_usd,
+        {{ unreadable_text(
+            'to_boolean', ga4_event_param('event_params', 'session_engaged')
+        ) }} as _unreadable_is_session_engaged,
+        {{ unreadable_text(
+            'parse_date', 'event_date', format='%Y%m%d'
+        ) }} as _unreadable_event_date,
+        {{ unreadable_text(
+            'epoch_microseconds_to_timestamp', 'event_timestamp'
+        ) }} as _unreadable_event_at,
+
         ----------  lineage (of the first loaded copy)
         _load_id,
         _source_file,
@@ -213,6 +241,14 @@ final as (
         is_session_engaged,
         event_date,
         event_at,
+        _unreadable_ga_session_id,
+        _unreadable_ga_session_number,
+        _unreadable_engagement_time_msec,
+        _unreadable_revenue,
+        _unreadable_event_value_in_usd,
+        _unreadable_is_session_engaged,
+        _unreadable_event_date,
+        _unreadable_event_at,
         _load_id,
         _source_file,
         _source_row,
