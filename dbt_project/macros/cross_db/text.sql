@@ -122,23 +122,16 @@
 
 {#-
     Fingerprint of a row's content over `columns` (nested types included), used to find exact
-    duplicates: md5 of the `key_columns` as text and of a 64-bit hash of every column. Two rows
-    get the same fingerprint only if their key columns are equal and the hashes of their whole
-    content collide (odds 2^-64 per pair that share the key), so only the cheap hash reads the
-    nested columns; serialising them (to JSON, say) costs ten times more.
+    duplicates: two 64-bit hashes, of the `key_columns` and of every column, as two SQL
+    expressions separated by a comma (for a GROUP BY). Two rows get the same fingerprint only
+    if the hashes of their keys and of their whole content both collide: odds 2^-64 per pair
+    that share the key, 2^-128 otherwise. Two integers are the cheapest key to group on: an
+    md5 of the key columns as text (the fingerprint until 2026-12-02) cost a string per row and
+    per group, in the hash table that finds the first copies. Only the hashes read the nested
+    columns; serialising them (to JSON, say) costs ten times more.
 -#}
 {% macro row_fingerprint(columns, key_columns) -%}
-    {{ return(adapter.dispatch('row_fingerprint', 'customer_journey')(columns, key_columns)) }}
-{%- endmacro %}
-
-{% macro default__row_fingerprint(columns, key_columns) -%}
-    md5(concat_ws(
-        '|',
-        {%- for column in key_columns %}
-        coalesce(cast({{ column }} as {{ dbt.type_string() }}), ''),
-        {%- endfor %}
-        cast({{ hash64(named_struct(columns)) }} as {{ dbt.type_string() }})
-    ))
+    {{ hash64(named_struct(key_columns)) }}, {{ hash64(named_struct(columns)) }}
 {%- endmacro %}
 
 

@@ -46,12 +46,16 @@ partitions_to_build as (
 ),
 
 -- Each load of the days to build as a small number, so that one integer locates a raw row:
--- load_number * 2^40 + _source_row (a file has fewer than 2^40 lines).
+-- load_number * 2^40 + _source_row (a file has fewer than 2^40 lines). Loads are numbered in
+-- the order of their _loaded_at, then file (both the same on every row of a load: a load is
+-- one delivered file), so the least locator is the first loaded copy.
 load_numbers as (
 
     select
         _load_id,
-        row_number() over (order by _load_id) as load_number
+        row_number() over (
+            order by min(_loaded_at), min(_source_file), _load_id
+        ) as load_number
     from {{ raw_events }}
     where
         {{ ga4_partition_date('event_date') }} in (
@@ -63,17 +67,17 @@ load_numbers as (
 
 -- GA4 exports can hold the same line twice: identical content (all export columns; the
 -- lineage columns differ between copies by nature) is one event, and it keeps the lineage of
--- its first loaded copy (the least _loaded_at, then file, then row). The copies are told
--- apart by a fingerprint of the content; grouping holds only the fingerprint and where the
--- first copy is, and the first copies are then read again by that one integer (a semi-join;
--- a join on load id and row would hold every key as text at scale).
+-- its first loaded copy (the least _loaded_at, then file, then row: the least locator). The
+-- copies are told apart by a fingerprint of the content; grouping holds only the fingerprint
+-- (two integers) and the least locator (one), and the first copies are then read again by
+-- that one integer (a semi-join; a join on load id and row would hold every key as text at
+-- scale).
 first_copies as (
 
     select
-        {{ first_by(
-            'load_numbers.load_number * 1099511627776 + _source_row',
-            ['_loaded_at', '_source_file', '_source_row'],
-        ) }} as first_copy_row
+        min(
+            load_numbers.load_number * 1099511627776 + raw_events._source_row
+        ) as first_copy_row
     from {{ raw_events }} as raw_events
     inner join load_numbers
         on raw_events._load_id = load_numbers._load_id
