@@ -16,10 +16,11 @@
     'stream_id', 'platform', 'ecommerce', 'items',
 ] %}
 
+{#- The columns that copies of an event share and different events rarely do. -#}
+{%- set event_key = ['user_pseudo_id', 'event_timestamp', 'event_name'] %}
+
 {#- An event's fingerprint: grouped on to find the first copy of each event. -#}
-{%- set event_fingerprint = row_fingerprint(
-    ga4_columns, ['user_pseudo_id', 'event_timestamp', 'event_name']
-) %}
+{%- set event_fingerprint = row_fingerprint(ga4_columns, event_key) %}
 
 {#- The raw table is named in each CTE that reads it rather than through one import CTE:
     DuckDB materializes a CTE that several others read, which would hold the whole raw table
@@ -77,7 +78,13 @@ first_copies as (
     select
         min(
             load_numbers.load_number * 1099511627776 + raw_events._source_row
-        ) as first_copy_row
+        ) as first_copy_row,
+        -- another event of the same export day has the same key columns (its content differs)
+        count(*) over (
+            partition by
+                {{ ga4_partition_date('raw_events.event_date') }},
+                {{ hash64(named_struct(event_key)) }}
+        ) > 1 as shares_its_key
     from {{ raw_events }} as raw_events
     inner join load_numbers
         on raw_events._load_id = load_numbers._load_id
@@ -86,7 +93,17 @@ first_copies as (
             select partitions_to_build.partition_key from partitions_to_build
         )
     group by
+        {{ ga4_partition_date('raw_events.event_date') }},
         {{ event_fingerprint }}
+
+),
+
+-- The few first copies whose key columns another event of their day shares.
+copies_sharing_their_key as (
+
+    select first_copies.first_copy_row
+    from first_copies
+    where first_copies.shares_its_key
 
 ),
 
@@ -94,8 +111,18 @@ deduplicated as (
 
     select
         raw_events.*,
-        -- the same id on every engine (content_id), unlike the cheaper fingerprint
-        {{ content_id(ga4_columns) }} as event_id,
+        -- The same id on every engine (content_id), unlike the cheaper fingerprint: of the key
+        -- columns as JSON, or of every column as JSON when another event of the day shares
+        -- them (writing every column as JSON cost more than half of this model).
+        case
+            when
+                load_numbers.load_number * 1099511627776 + raw_events._source_row in (
+                    select copies_sharing_their_key.first_copy_row
+                    from copies_sharing_their_key
+                )
+                then {{ content_id(ga4_columns) }}
+            else {{ content_id(event_key) }}
+        end as event_id,
         partitions_to_build.partition_key as _partition_date,
         partitions_to_build.partition_signature as _partition_signature
     from {{ raw_events }} as raw_events
