@@ -161,6 +161,54 @@ def ingest(warehouse: Path, landing: Path) -> None:
             ingest_raw_table(con, landing, raw_table, IngestSettings())
 
 
+def on_another_page(event: dict) -> dict:
+    """A copy of a page view on another page: the same browser, time and event name (the key
+    that names an event) but another content."""
+    twin = json.loads(json.dumps(event))
+    for item in twin["event_params"]:
+        if item["key"] == "page_location":
+            item["value"] = {**item["value"], "string_value": "https://www.example.com/twin-page"}
+    return twin
+
+
+def event_ids(warehouse: Path) -> list[dict]:
+    """Each event of stg_web__events with the id it was given, the ids of its key columns and
+    of its whole content (every GA4 column of its raw row as JSON, in the export's order), and
+    how many events of its export day share its key."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        export_columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'raw' and table_name = 'web_events'"
+                " and not starts_with(column_name, '_') order by ordinal_position"
+            ).fetchall()
+        ]
+        content = ", ".join(f"{name} := raw_events.{name}" for name in export_columns)
+        cursor = con.execute(
+            "select"
+            " events.event_id,"
+            " events.page_location,"
+            " md5(to_json(struct_pack("
+            "  user_pseudo_id := raw_events.user_pseudo_id,"
+            "  event_timestamp := raw_events.event_timestamp,"
+            "  event_name := raw_events.event_name"
+            " ))) as id_of_its_key,"
+            f" md5(to_json(struct_pack({content}))) as id_of_its_content,"
+            " count(*) over ("
+            "  partition by raw_events.event_date, raw_events.user_pseudo_id,"
+            "  raw_events.event_timestamp, raw_events.event_name"
+            " ) as events_with_its_key"
+            " from staging.stg_web__events as events"
+            " inner join raw.web_events as raw_events"
+            "  on events._load_id = raw_events._load_id"
+            "  and events._source_row = raw_events._source_row"
+            " order by events.page_location"
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def web_landing(root: Path, web: dict[str, list[dict]]) -> Path:
     """A landing folder under ``root``: the sample's contacts and accounts, and GA4 days
     (``{"20260901": events}``) as events_<day>.json."""
@@ -187,9 +235,25 @@ def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: 
     late = json.loads(json.dumps(day2_first))
     late["event_timestamp"] = str(int(day2_first["event_timestamp"]) - 1_000_000)
     late["event_name"] = "scroll"
-    make_landing(root, {"web/events_20260903.json": ndjson([*days["20260903"], late])})
+    # and an event that shares its key (browser, time, event name) with one of day 3 but was on
+    # another page: a different event, not a copy
+    viewed = next(e for e in days["20260903"] if e["event_name"] == "page_view")
+    twin = on_another_page(viewed)
+    make_landing(root, {"web/events_20260903.json": ndjson([*days["20260903"], late, twin])})
     ingest(warehouse, landing)
     build_incrementally(warehouse, root / "target_2")
+    ids = event_ids(warehouse)
+    # every event is kept once; one with a key of its own is named by its key, the two that
+    # share a key by their whole content, so they keep two ids
+    assert len(ids) == len({row["event_id"] for row in ids}) > 0
+    shared = [row for row in ids if row["events_with_its_key"] > 1]
+    assert [row["page_location"] for row in shared] == sorted(
+        [param(viewed, "page_location"), param(twin, "page_location")]
+    )
+    assert all(row["event_id"] == row["id_of_its_content"] for row in shared)
+    assert all(
+        row["event_id"] == row["id_of_its_key"] for row in ids if row["events_with_its_key"] == 1
+    )
     # the work followed the change: the raw events of day 1 did not change, so stg left it
     # alone; a day-1 browser logs in on day 3, so the sessions rebuilt day 1 (its events move to
     # the contact); the touchpoints follow the sessions' days exactly; the phase visits of the
