@@ -487,6 +487,8 @@ def _rebuild_and_publish(
     rewrite_database(warehouse)
     print(f"  {warehouse.name} rewritten into a fresh file (no erased value in free blocks)")
     if has_marts:
+        # written from nothing (no partitioned marts patched in a copy of the last file): no
+        # erased row survives in the published file's free blocks either
         publish_marts(warehouse, published, run_id=f"forget {erasure.request_id}")
         print(f"  published again: {published}")
     return code

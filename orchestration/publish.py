@@ -4,7 +4,10 @@ DuckDB allows one writer per file, and a writer blocks readers in other processe
 therefore never open the working warehouse: they open the published copy. The copy is written
 to a temporary file beside it and moved over the old one with ``os.replace`` (atomic on the
 same file system), so a reader sees either the last good marts or the new ones, never a half
-written file; a reader that already has the old file open keeps reading it.
+written file; a reader that already has the old file open keeps reading it. The temporary file
+starts as a copy of the last published one, in which the marts built incrementally by partition
+get only the partitions dbt built since (at a million customers, with no partition built
+since: 16 s instead of 29 s); the other marts are copied whole.
 
 The publish asset depends on every mart, so it only runs when ``dbt build`` and every
 blocking check upstream succeeded.
@@ -23,7 +26,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -32,8 +35,9 @@ import duckdb
 from orchestration.duckdb_config import duckdb_config
 from orchestration.ingestion.schema import sql_literal
 from orchestration.owners import CX_ANALYTICS
-from orchestration.resources import WarehouseResource, connect_duckdb
+from orchestration.resources import WarehouseResource, connect_duckdb, dbt_project_dir
 from orchestration.transform import DbtCliResource, run_operation
+from orchestration.transform.manifest import manifest_path
 
 PUBLISHED_SCHEMA = "marts"
 
@@ -50,29 +54,128 @@ def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> dict[str, int]:
+def _previous_publication(published: Path) -> bool:
+    """True when ``published`` is a whole publication to start the next one from: the file
+    exists, was closed cleanly (no write-ahead log beside it) and holds ``marts`` and
+    ``meta.publication``."""
+    if not published.is_file() or published.with_name(published.name + ".wal").exists():
+        return False
+    try:
+        with duckdb.connect(str(published), read_only=True) as con:
+            schemas = {
+                row[0]
+                for row in con.execute(
+                    "select table_schema from information_schema.tables"
+                    " where table_schema in (?, 'meta')",
+                    [PUBLISHED_SCHEMA],
+                ).fetchall()
+            }
+    except duckdb.Error:
+        return False
+    return schemas == {PUBLISHED_SCHEMA, "meta"}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[tuple]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_catalog = ? and table_schema = ? and table_name = ?"
+        " order by ordinal_position",
+        [catalog, PUBLISHED_SCHEMA, table],
+    ).fetchall()
+
+
+def _publish_changed_partitions(
+    con: duckdb.DuckDBPyConnection, table: str, partition_column: str
+) -> int | None:
+    """Of a mart built incrementally by partition and already published with the same columns,
+    write again only the partitions a dbt run built since the last publication (other
+    ``_invocation_id`` or ``_partition_signature`` than the published rows: dbt replaces a
+    partition whole, so all its rows share both) and remove those that are gone. Rows of the
+    published mart; None when the mart is to be copied whole instead (another shape, or more
+    than half of its partitions changed, as after ``--full-refresh``)."""
+    catalog = con.execute("select current_database()").fetchall()[0][0]
+    bookkeeping = {"_invocation_id", "_partition_signature", partition_column}
+    columns = _columns(con, "working", table)
+    if columns != _columns(con, catalog, table) or not bookkeeping <= {c for c, _ in columns}:
+        return None
+    target = f'{PUBLISHED_SCHEMA}."{table}"'
+    partitions = f'distinct "{partition_column}", _invocation_id, _partition_signature'
+    con.execute(
+        "create or replace temp table changed_partitions as"
+        f" with built as (select {partitions} from working.{target}),"
+        f" shown as (select {partitions} from {target})"
+        " select distinct partition_key from ("
+        " (select * from built except select * from shown)"
+        " union all (select * from shown except select * from built)"
+        ") as changed (partition_key, invocation_id, partition_signature)"
+    )
+    changed, unnamed = con.execute(
+        "select count(*), count(*) - count(partition_key) from changed_partitions"
+    ).fetchall()[0]
+    built = con.execute(
+        f'select count(distinct "{partition_column}") from working.{target}'
+    ).fetchall()[0][0]
+    if unnamed or changed * 2 > built:
+        return None
+    if changed:
+        to_write = f'"{partition_column}" in (select partition_key from changed_partitions)'
+        con.execute(f"delete from {target} where {to_write}")
+        con.execute(f"insert into {target} select * from working.{target} where {to_write}")
+    con.execute("drop table changed_partitions")
+    return con.execute(f"select count(*) from {target}").fetchall()[0][0]
+
+
+def publish_marts(
+    warehouse: Path,
+    published: Path,
+    run_id: str = "manual",
+    partitioned: Mapping[str, str] | None = None,
+) -> dict[str, int]:
     """Copy every table of ``marts`` in ``warehouse`` to ``published``; return rows per table.
 
     The copy is written with the warehouse's DuckDB settings (``CJM_DUCKDB_*``: memory limit,
     threads, spilling to the warehouse's temp directory) in one transaction, and the row counts
     are those ``create table ... as`` reports (no second scan of each table).
+
+    ``partitioned`` names the marts built incrementally by partition, each with the column that
+    holds its partitions. With it, the last publication (when there is one) is copied as a file
+    and such a mart gets only its changed partitions (``_publish_changed_partitions``); every
+    other mart is copied whole. Without it, the file is written from nothing: what ``cjm
+    forget`` needs, as rows deleted from a copied file may survive in its free blocks.
     """
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    from_previous = bool(partitioned) and _previous_publication(published)
     try:
+        if from_previous:
+            shutil.copyfile(published, tmp)
         with duckdb.connect(str(tmp), config=duckdb_config(warehouse)) as con:
             con.execute(f"attach {sql_literal(str(warehouse))} as working (read_only)")
             tables = _mart_tables(con)
             if not tables:
                 raise RuntimeError(f"{warehouse} has no tables in schema {PUBLISHED_SCHEMA}")
             con.execute("begin transaction")
-            con.execute(f"create schema {PUBLISHED_SCHEMA}")
+            con.execute("drop schema if exists meta cascade")
+            con.execute(f"create schema if not exists {PUBLISHED_SCHEMA}")
+            for (gone,) in con.execute(
+                "select table_name from duckdb_tables()"
+                " where database_name = current_database() and schema_name = ?",
+                [PUBLISHED_SCHEMA],
+            ).fetchall():
+                if gone not in tables:  # a mart the project no longer builds
+                    con.execute(f'drop table {PUBLISHED_SCHEMA}."{gone}"')
             for table in tables:
+                partition_column = (partitioned or {}).get(table)
+                if from_previous and partition_column:
+                    kept = _publish_changed_partitions(con, table, partition_column)
+                    if kept is not None:
+                        rows[table] = kept
+                        continue
                 rows[table] = con.execute(
-                    f'create table {PUBLISHED_SCHEMA}."{table}" as'
+                    f'create or replace table {PUBLISHED_SCHEMA}."{table}" as'
                     f' select * from working.{PUBLISHED_SCHEMA}."{table}"'
                 ).fetchall()[0][0]
             con.execute("create schema meta")
@@ -92,6 +195,20 @@ def publish_marts(warehouse: Path, published: Path, run_id: str = "manual") -> d
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     return rows
+
+
+def published_partitions(manifest: Path) -> dict[str, str]:
+    """The marts built incrementally by partition, each with its partition column, from the
+    prepared dbt manifest (none when it is missing: every mart is then copied whole)."""
+    from orchestration.transform.incremental import partition_columns
+
+    if not manifest.is_file():
+        return {}
+    return {
+        table: column
+        for (schema, table), column in partition_columns(manifest).items()
+        if schema == PUBLISHED_SCHEMA
+    }
 
 
 CURRENT_FILE = "current.json"
@@ -194,7 +311,10 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
             context.log.info(f"published {len(spark_rows)} marts as Parquet, see {current}")
             parquet = {"parquet": dg.MetadataValue.path(str(current))}
         rows = publish_marts(
-            Path(warehouse.path), Path(warehouse.published_path), context.run.run_id
+            Path(warehouse.path),
+            Path(warehouse.published_path),
+            context.run.run_id,
+            partitioned=published_partitions(manifest_path(dbt_project_dir())),
         )
         context.log.info(f"published {len(rows)} marts to {warehouse.published_path}")
         nps = nps_by_touchpoint(Path(warehouse.published_path))

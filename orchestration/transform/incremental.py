@@ -30,14 +30,33 @@ def full_refresh_requested() -> bool:
     return os.environ.get(FULL_REFRESH, "").strip().lower() in ("1", "true", "yes")
 
 
+def _incremental_nodes(manifest_path: Path) -> dict[tuple[str, str], dict]:
+    """(schema, table) of every incremental model of the prepared manifest, with its node."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return {
+        (node["schema"], node["alias"] or node["name"]): node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    }
+
+
 def incremental_models(manifest_path: Path) -> dict[tuple[str, str], set[str]]:
     """(schema, table) of every incremental model of the prepared manifest, with the columns
     its YAML documents (lower case; every column of a model is documented, see STYLE.md)."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     return {
-        (node["schema"], node["alias"] or node["name"]): {name.lower() for name in node["columns"]}
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+        table: {name.lower() for name in node["columns"]}
+        for table, node in _incremental_nodes(manifest_path).items()
+    }
+
+
+def partition_columns(manifest_path: Path) -> dict[tuple[str, str], str]:
+    """(schema, table) of every model incremental by partition (macros/incremental.sql), with
+    the column that holds its partition (the model's unique_key: ``_partition_date``, or a
+    subject such as ``customer_id``)."""
+    return {
+        table: node["config"]["unique_key"]
+        for table, node in _incremental_nodes(manifest_path).items()
+        if isinstance(node["config"].get("unique_key"), str)
     }
 
 

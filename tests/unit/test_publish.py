@@ -107,3 +107,99 @@ def test_current_json_names_the_last_run_and_the_run_before_stays(tmp_path):
         assert json.loads(current.read_text())["folder"] == str(published_dir / "runs" / run_id)
     assert sorted(p.name for p in (published_dir / "runs").iterdir()) == ["r2", "r3"]
     assert not list(published_dir.glob(".*.tmp"))
+
+
+def _partitioned_mart(path, partitions: dict[str, tuple[str, list[int]]]) -> None:
+    """marts.fct_visits, built by partition as dbt's incremental models are: each partition's
+    rows carry the invocation that built it and a signature ({day: (invocation, values)})."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create or replace table marts.fct_visits (_partition_date varchar, visits integer,"
+            " _invocation_id varchar, _partition_signature varchar)"
+        )
+        for day, (invocation, values) in partitions.items():
+            con.executemany(
+                "insert into marts.fct_visits values (?, ?, ?, ?)",
+                [(day, value, invocation, f"{len(values)}:{sum(values)}") for value in values],
+            )
+
+
+def _published_rows(published, table: str = "fct_visits") -> list[tuple]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute(f"select * from marts.{table} order by all").fetchall()
+
+
+def _mark_published_partition(published, day: str) -> None:
+    """Change a published row behind the publisher's back: it stays only if the partition is
+    not written again."""
+    with duckdb.connect(str(published)) as con:
+        con.execute("update marts.fct_visits set visits = -1 where _partition_date = ?", [day])
+
+
+def test_a_partitioned_mart_is_published_again_only_where_dbt_built_it_again(tmp_path):
+    warehouse, published = tmp_path / "cjm.duckdb", tmp_path / "cjm_marts.duckdb"
+    partitioned = {"fct_visits": "_partition_date"}
+    days = {f"2026090{n}": ("i1", [n, n + 10]) for n in range(1, 7)}
+    _partitioned_mart(warehouse, days)
+    _warehouse(warehouse, 10.0)
+    publish_marts(warehouse, published, "r1", partitioned=partitioned)
+    _mark_published_partition(published, "20260901")
+
+    # the next dbt run built day 2 again, added day 7 and removed day 3 (its input is gone)
+    days |= {"20260902": ("i2", [2, 20, 200]), "20260907": ("i2", [7])}
+    del days["20260903"]
+    _partitioned_mart(warehouse, days)
+    _warehouse(warehouse, 20.0)
+    rows = publish_marts(warehouse, published, "r2", partitioned=partitioned)
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        built = con.execute("select * from marts.fct_visits order by all").fetchall()
+    # day 1 was not written again (its mark stayed); every other row is what dbt built
+    assert _published_rows(published) == sorted(
+        [row for row in built if row[0] != "20260901"]
+        + [("20260901", -1, "i1", "2:12"), ("20260901", -1, "i1", "2:12")]
+    )
+    assert rows == {"agg_nps": 1, "fct_visits": len(built)}
+    assert _published_rows(published, "agg_nps") == [(20.0,)]  # a mart built in full: copied
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select distinct run_id from meta.publication").fetchall() == [("r2",)]
+
+
+@pytest.mark.parametrize("change", ["full refresh", "new column", "not partitioned"])
+def test_a_partitioned_mart_is_copied_whole_when_it_cannot_be_patched(tmp_path, change):
+    warehouse, published = tmp_path / "cjm.duckdb", tmp_path / "cjm_marts.duckdb"
+    partitioned = {"fct_visits": "_partition_date"}
+    days = {f"2026090{n}": ("i1", [n]) for n in range(1, 5)}
+    _partitioned_mart(warehouse, days)
+    publish_marts(warehouse, published, "r1", partitioned=partitioned)
+    _mark_published_partition(published, "20260901")
+
+    if change == "full refresh":  # every partition built again, by one invocation
+        _partitioned_mart(warehouse, {day: ("i2", values) for day, (_, values) in days.items()})
+    elif change == "new column":  # same partitions, another shape
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("alter table marts.fct_visits add column channel varchar")
+    publish_marts(
+        warehouse, published, "r2", partitioned=None if change == "not partitioned" else partitioned
+    )
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        built = con.execute("select * from marts.fct_visits order by all").fetchall()
+    assert _published_rows(published) == built
+
+
+def test_a_mart_no_longer_built_leaves_the_publication(tmp_path):
+    warehouse, published = tmp_path / "cjm.duckdb", tmp_path / "cjm_marts.duckdb"
+    _partitioned_mart(warehouse, {"20260901": ("i1", [1])})
+    _warehouse(warehouse, 10.0)
+    publish_marts(warehouse, published, partitioned={"fct_visits": "_partition_date"})
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table marts.agg_nps")
+
+    publish_marts(warehouse, published, partitioned={"fct_visits": "_partition_date"})
+
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(
+            "select table_schema, table_name from information_schema.tables order by all"
+        ).fetchall() == [("marts", "fct_visits"), ("meta", "publication")]
