@@ -62,21 +62,34 @@ weighted as (
 
 ),
 
+-- Each touch with the sum of every model's weights over its path: one window for all six
+-- models, and each touch then gives one row per model without joining the paths again.
+path_totals as (
+
+    select
+        *,
+        {% for model in models -%}
+            sum({{ model }}_weight) over (partition by path_id) as {{ model }}_total
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    from weighted
+
+),
+
 -- The weights of a path normalised to credits that sum to 1 (Markov falls back to linear
 -- in the unexpected case that no touch of the path has a removal effect).
 credited as (
 
     {% for model in models -%}
         select
-            path_id,
-            '{{ model }}' as attribution_model,
-            touch_position,
+            *,
+            -- `model` is the column name issue 7 gives
+            '{{ model }}' as model,  -- noqa: RF04
             case
-                when sum({{ model }}_weight) over (partition by path_id) > 0
-                    then {{ model }}_weight / sum({{ model }}_weight) over (partition by path_id)
+                when {{ model }}_total > 0 then {{ model }}_weight / {{ model }}_total
                 else 1.0 / touches_in_path
             end as credit
-        from weighted
+        from path_totals
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -85,29 +98,22 @@ credited as (
 final as (
 
     select
-        paths.conversion_id,
-        -- `model` is the column name issue 7 gives
-        credited.attribution_model as model,  -- noqa: RF04
-        paths.touch_position,
-        paths.touchpoint_occurrence_id,
-        paths.touchpoint_id,
-        paths.channel,
-        paths.conversion_type,
-        paths.customer_id,
-        paths.path_end_at as converted_at,
-        paths.touches_in_path,
-        paths.occurred_at as touchpoint_occurred_at,
-        cast(paths.hours_before_end as double) as hours_before_conversion,
-        cast(round(credited.credit, 12) as double) as credit,
-        paths.conversion_revenue,
-        cast(
-            round(credited.credit * paths.conversion_revenue, 6) as double
-        ) as attributed_revenue
+        conversion_id,
+        model,
+        touch_position,
+        touchpoint_occurrence_id,
+        touchpoint_id,
+        channel,
+        conversion_type,
+        customer_id,
+        path_end_at as converted_at,
+        touches_in_path,
+        occurred_at as touchpoint_occurred_at,
+        cast(hours_before_end as double) as hours_before_conversion,
+        cast(round(credit, 12) as double) as credit,
+        conversion_revenue,
+        cast(round(credit * conversion_revenue, 6) as double) as attributed_revenue
     from credited
-    inner join paths
-        on
-            credited.path_id = paths.path_id
-            and credited.touch_position = paths.touch_position
 
 )
 
