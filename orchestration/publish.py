@@ -7,7 +7,8 @@ same file system), so a reader sees either the last good marts or the new ones, 
 written file; a reader that already has the old file open keeps reading it. The temporary file
 starts as a copy of the last published one, in which the marts built incrementally by partition
 get only the partitions dbt built since (at a million customers, with no partition built
-since: 16 s instead of 29 s); the other marts are copied whole.
+since: 16 s instead of 29 s); the other marts are copied whole. The file keeps the space of the
+marts it replaced for the next publication (``_previous_publication``).
 
 The publish asset depends on every mart, so it only runs when ``dbt build`` and every
 blocking check upstream succeeded.
@@ -56,8 +57,14 @@ def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _previous_publication(published: Path) -> bool:
     """True when ``published`` is a whole publication to start the next one from: the file
-    exists, was closed cleanly (no write-ahead log beside it) and holds ``marts`` and
-    ``meta.publication``."""
+    exists, was closed cleanly (no write-ahead log beside it), holds ``marts`` and
+    ``meta.publication``, and has fewer free blocks than used ones. A DuckDB file does not
+    shrink: the blocks of the marts replaced in a copy stay in it as free space, which the
+    next publication's writes reuse (at a million customers a publication after one more day
+    left 6,549 free blocks beside 9,211 used ones, and three more left the file at the same
+    size). A file with more free than used space (after ``--full-refresh`` replaced every
+    mart) is written from nothing instead, so the published file stays under twice its marts.
+    """
     if not published.is_file() or published.with_name(published.name + ".wal").exists():
         return False
     try:
@@ -70,9 +77,13 @@ def _previous_publication(published: Path) -> bool:
                     [PUBLISHED_SCHEMA],
                 ).fetchall()
             }
+            used_blocks, free_blocks = con.execute(
+                "select used_blocks, free_blocks from pragma_database_size()"
+                " where database_name = current_database()"
+            ).fetchall()[0]
     except duckdb.Error:
         return False
-    return schemas == {PUBLISHED_SCHEMA, "meta"}
+    return schemas == {PUBLISHED_SCHEMA, "meta"} and free_blocks <= used_blocks
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[tuple]:

@@ -203,3 +203,33 @@ def test_a_mart_no_longer_built_leaves_the_publication(tmp_path):
         assert con.execute(
             "select table_schema, table_name from information_schema.tables order by all"
         ).fetchall() == [("marts", "fct_visits"), ("meta", "publication")]
+
+
+def test_a_publication_mostly_free_space_is_written_from_nothing(tmp_path):
+    warehouse, published = tmp_path / "cjm.duckdb", tmp_path / "cjm_marts.duckdb"
+    partitioned = {"fct_visits": "_partition_date"}
+    _partitioned_mart(warehouse, {"20260901": ("i1", [1]), "20260902": ("i1", [2])})
+    publish_marts(warehouse, published, "r1", partitioned=partitioned)
+    _mark_published_partition(published, "20260901")
+    # a large mart replaced in the published file leaves its blocks free, and a file does not
+    # shrink while blocks after them are used: more free blocks than used ones
+    with duckdb.connect(str(published)) as con:
+        con.execute("create table marts.replaced as select hash(range) as x from range(2000000)")
+        con.execute("checkpoint")
+        con.execute("create table marts.written_after as select range as x from range(1000)")
+        con.execute("checkpoint")
+        con.execute("drop table marts.replaced")
+        con.execute("checkpoint")
+        used, free = con.execute(
+            "select used_blocks, free_blocks from pragma_database_size()"
+            " where database_name = current_database()"
+        ).fetchall()[0]
+    assert free > used
+    size = published.stat().st_size
+
+    publish_marts(warehouse, published, "r2", partitioned=partitioned)
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        built = con.execute("select * from marts.fct_visits order by all").fetchall()
+    assert _published_rows(published) == built  # the mark is gone: nothing was copied
+    assert published.stat().st_size < size
