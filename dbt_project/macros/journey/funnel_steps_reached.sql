@@ -10,8 +10,7 @@
     customer did, in any order, within `window_days` of the first). The steps are followed by
     a fixed number of joins (`cjm_funnel_max_steps`, a test checks the seed stays within it),
     so the SQL needs no recursion. One row per funnel, mode, customer and step reached, with
-    when the customer entered the funnel, reached the step and reached the next one, and
-    whether it is the step the customer entered at; agg_funnel counts them and
+    when the customer entered the funnel and reached the step; agg_funnel counts them and
     agg_conversion_drivers compares who completed a funnel with who did not.
     `subject` is the key column that follows (customer_id, account_id) in `phase_visits`
     and `touchpoints`; int_funnel_steps_reached and int_account_funnel_steps_reached are this
@@ -361,32 +360,15 @@ reached as (
 
 ),
 
--- Whether a step is the one the subject entered at (its lowest) and when it reached the next
--- step: numbered here, over the subjects this run builds, rather than in agg_funnel over every
--- subject's steps (at a million customers a window over 20M rows, most of its time).
 final as (
 
     select
-        reached.funnel_id,
-        reached.funnel_mode,
-        reached.{{ subject }},
-        reached.step_number,
-        reached.entered_at,
-        reached.reached_at,
-        row_number() over subject_steps = 1 as is_entry_step,
-        case
-            when lead(reached.step_number) over subject_steps = reached.step_number + 1
-                then lead(reached.reached_at) over subject_steps
-        end as next_step_reached_at,
+        reached.*,
         partitions_to_build.partition_signature as _partition_signature,
         '{{ invocation_id }}' as _invocation_id
     from reached
     left join partitions_to_build
         on reached.{{ subject }} = partitions_to_build.partition_key
-    window subject_steps as (
-        partition by reached.funnel_id, reached.funnel_mode, reached.{{ subject }}
-        order by reached.step_number
-    )
 
 )
 

@@ -1,7 +1,7 @@
 {#-
     Funnels of seed `funnels` counted per subject (customers, CRM accounts), mode, cut and step
     from int_funnel_steps_reached and int_account_funnel_steps_reached (which hold the rules:
-    order, windows, modes, and each step's entry flag and next step).
+    order, windows, modes).
 -#}
 {#- The steps and touchpoints are named where they are read, and each CTE below is read once:
     DuckDB materializes a CTE that several others read, which at scale would hold every row
@@ -30,7 +30,6 @@ funnel_windows as (
 ),
 
 -- The subjects a funnel counts: customers, and CRM accounts (subject_id the key of either).
--- Their steps run from the step they entered at (the lowest) without gaps.
 reached as (
 
     select
@@ -39,10 +38,8 @@ reached as (
         funnel_id,
         funnel_mode,
         step_number,
-        is_entry_step,
         entered_at,
-        reached_at,
-        next_step_reached_at
+        reached_at
     from {{ customer_steps }}
 
     union all
@@ -53,10 +50,8 @@ reached as (
         funnel_id,
         funnel_mode,
         step_number,
-        is_entry_step,
         entered_at,
-        reached_at,
-        next_step_reached_at
+        reached_at
     from {{ account_steps }}
 
 ),
@@ -85,8 +80,9 @@ first_touches as (
 
 ),
 
--- Each reached step with the time to the subject's next step (when reached).
-steps as (
+-- A subject's steps in a funnel and mode run from the step it entered at (the lowest) without
+-- gaps: the step after each, and whether it is the entry step.
+steps_in_order as (
 
     select
         reached.subject,
@@ -94,17 +90,42 @@ steps as (
         reached.funnel_mode,
         reached.subject_id,
         reached.step_number,
-        reached.is_entry_step,
-        cast({{ dbt.date_trunc('month', 'reached.entered_at') }} as date) as cohort_month,
+        reached.entered_at,
+        reached.reached_at,
         coalesce(first_touches.channel, 'none') as first_touch_channel,
-        reached.next_step_reached_at is not null as has_reached_next_step,
-        {{ hours_between('reached.reached_at', 'reached.next_step_reached_at') }}
-            as hours_to_next_step
+        lead(reached.step_number) over subject_steps as next_step_number,
+        lead(reached.reached_at) over subject_steps as next_reached_at,
+        row_number() over subject_steps = 1 as is_entry_step
     from reached
     left join first_touches
         on
             reached.subject = first_touches.subject
             and reached.subject_id = first_touches.subject_id
+    window subject_steps as (
+        partition by reached.subject, reached.funnel_id, reached.funnel_mode, reached.subject_id
+        order by reached.step_number
+    )
+
+),
+
+-- Each reached step with the time to the subject's next step (when reached).
+steps as (
+
+    select
+        subject,
+        funnel_id,
+        funnel_mode,
+        subject_id,
+        step_number,
+        is_entry_step,
+        cast({{ dbt.date_trunc('month', 'entered_at') }} as date) as cohort_month,
+        first_touch_channel,
+        next_step_number = step_number + 1 as has_reached_next_step,
+        case
+            when next_step_number = step_number + 1
+                then {{ hours_between('reached_at', 'next_reached_at') }}
+        end as hours_to_next_step
+    from steps_in_order
 
 ),
 
