@@ -18,37 +18,54 @@ survey_questions as (
 ),
 
 -- A question row of the seed applies to the survey it names; '*' applies to every survey, and
--- a row naming the survey wins over '*' for the same metric.
-questions_per_response as (
+-- a row naming the survey wins over '*' for the same metric. Chosen once per survey present
+-- (a few rows) rather than per response: at a million customers, ranking every response's
+-- candidate questions took most of this model's time. The raw table is named here rather than
+-- read through `source` (DuckDB would hold an import CTE read twice in memory).
+questions_per_survey as (
 
     select
-        source.response_id,
-        source.survey_name,
+        surveys.survey_name,
         survey_questions.question_key,
         survey_questions.metric,
         survey_questions.scale_min,
         survey_questions.scale_max,
         survey_questions.top_box_min,
-        survey_questions.higher_is_better,
-        {{ json_extract_text_at('source.answers_json', 'survey_questions.question_key') }}
+        survey_questions.higher_is_better
+    from (
+        select distinct survey_name from {{ source('survey', 'survey_responses') }}
+    ) as surveys
+    inner join survey_questions
+        on
+            surveys.survey_name = survey_questions.survey_name
+            or survey_questions.survey_name = '*'
+    qualify row_number() over (
+        partition by surveys.survey_name, survey_questions.metric
+        order by case when survey_questions.survey_name = '*' then 1 else 0 end
+    ) = 1
+
+),
+
+questions_per_response as (
+
+    select
+        source.response_id,
+        source.survey_name,
+        questions_per_survey.question_key,
+        questions_per_survey.metric,
+        questions_per_survey.scale_min,
+        questions_per_survey.scale_max,
+        questions_per_survey.top_box_min,
+        questions_per_survey.higher_is_better,
+        {{ json_extract_text_at('source.answers_json', 'questions_per_survey.question_key') }}
             as answer_text,
         source._load_id,
         source._source_file,
         source._source_row,
-        source._loaded_at,
-        row_number() over (
-            partition by
-                source.response_id,
-                source._load_id,
-                source._source_row,
-                survey_questions.metric
-            order by case when survey_questions.survey_name = '*' then 1 else 0 end
-        ) as question_rank
+        source._loaded_at
     from source
-    inner join survey_questions
-        on
-            source.survey_name = survey_questions.survey_name
-            or survey_questions.survey_name = '*'
+    inner join questions_per_survey
+        on source.survey_name = questions_per_survey.survey_name
 
 ),
 
@@ -80,7 +97,6 @@ renamed as (
         _loaded_at
 
     from questions_per_response
-    where question_rank = 1
 
 ),
 
