@@ -38,6 +38,7 @@ from orchestration.ingestion.schema import sql_literal
 from orchestration.owners import CX_ANALYTICS
 from orchestration.resources import WarehouseResource, connect_duckdb, dbt_project_dir
 from orchestration.transform import DbtCliResource, run_operation
+from orchestration.transform.incremental import partition_columns
 from orchestration.transform.manifest import manifest_path
 
 PUBLISHED_SCHEMA = "marts"
@@ -111,22 +112,27 @@ def _publish_changed_partitions(
         return None
     target = f'{PUBLISHED_SCHEMA}."{table}"'
     partitions = f'distinct "{partition_column}", _invocation_id, _partition_signature'
+    # the working table is read once: its partitions, a few thousand rows, are kept aside
+    con.execute(
+        f"create or replace temp table built_partitions as select {partitions}"
+        f" from working.{target}"
+    )
     con.execute(
         "create or replace temp table changed_partitions as"
-        f" with built as (select {partitions} from working.{target}),"
-        f" shown as (select {partitions} from {target})"
+        f" with shown as (select {partitions} from {target})"
         " select distinct partition_key from ("
-        " (select * from built except select * from shown)"
-        " union all (select * from shown except select * from built)"
+        " (select * from built_partitions except select * from shown)"
+        " union all (select * from shown except select * from built_partitions)"
         ") as changed (partition_key, invocation_id, partition_signature)"
     )
-    changed, unnamed = con.execute(
-        "select count(*), count(*) - count(partition_key) from changed_partitions"
+    changed, unnamed, built = con.execute(
+        "select count(*), count(*) - count(partition_key),"
+        f' (select count(distinct "{partition_column}") from built_partitions)'
+        " from changed_partitions"
     ).fetchall()[0]
-    built = con.execute(
-        f'select count(distinct "{partition_column}") from working.{target}'
-    ).fetchall()[0][0]
+    con.execute("drop table built_partitions")
     if unnamed or changed * 2 > built:
+        con.execute("drop table changed_partitions")
         return None
     if changed:
         to_write = f'"{partition_column}" in (select partition_key from changed_partitions)'
@@ -211,8 +217,6 @@ def publish_marts(
 def published_partitions(manifest: Path) -> dict[str, str]:
     """The marts built incrementally by partition, each with its partition column, from the
     prepared dbt manifest (none when it is missing: every mart is then copied whole)."""
-    from orchestration.transform.incremental import partition_columns
-
     if not manifest.is_file():
         return {}
     return {
