@@ -243,3 +243,10 @@
         on to_build.{{ partition_column }} = partitions_to_build.partition_key
     {%- endif %}
 {%- endmacro %}
+
+
+{#- The partition of a row of int_attribution_paths: its customer, or one partition for the
+    conversions without a customer (a partition key cannot be NULL). -#}
+{% macro attribution_path_partition(customer_column) -%}
+    coalesce({{ customer_column }}, '(no customer)')
+{%- endmacro %}

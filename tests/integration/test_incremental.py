@@ -43,6 +43,7 @@ INCREMENTAL_MODELS = {
     "intermediate.int_account_phase_visits_sequenced": "account_id",
     "intermediate.int_funnel_steps_reached": "customer_id",
     "intermediate.int_account_funnel_steps_reached": "account_id",
+    "intermediate.int_attribution_paths": "_partition_key",
 }
 PHASE_VISITS = "marts.fct_journey_phase_visits"
 TOUCHPOINTS = "marts.fct_touchpoints"

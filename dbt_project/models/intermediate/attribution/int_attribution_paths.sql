@@ -6,7 +6,14 @@
     are never steps of a path. A conversion without any touchpoint before it (or without a
     customer) keeps one row with touch_position 0, so that its credit and revenue stay
     accounted for.
+    Incremental by customer (macros/incremental.sql): a customer's paths are built again when
+    their touchpoints changed, every path when the lookback or the conversion touchpoints did.
+    Conversions without a customer form one partition of their own.
 -#}
+{{ config_incremental_by_partition(
+    "ref('fct_touchpoints')", '_partition_key',
+    partition_expression="attribution_path_partition('customer_id')",
+) }}
 {%- set lookback_days = var('cjm_attribution_lookback_days') -%}
 {%- set conversion_list -%}
     ('{{ var("cjm_conversion_touchpoints") | join("', '") }}')
@@ -14,9 +21,42 @@
 
 with
 
+-- The partitions (customers) whose touchpoints or settings changed.
+touchpoint_signatures as (
+
+    {{ subject_signatures(
+        ref('fct_touchpoints'), attribution_path_partition('customer_id'),
+        ['touchpoint_occurrence_id', 'touchpoint_id', 'channel', 'occurred_at', 'revenue'],
+        'touchpoints_signature',
+    ) }}
+
+),
+
+subject_signatures as (
+
+    select
+        partition_key,
+        touchpoints_signature
+        || '/{{ lookback_days }}/{{ var("cjm_conversion_touchpoints") | join(",") }}'
+            as partition_signature
+    from touchpoint_signatures
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('subject_signatures', '_partition_key') }}
+
+),
+
 touchpoints as (
 
     select * from {{ ref('fct_touchpoints') }}
+    {%- if is_incremental() %}
+        where {{ attribution_path_partition('customer_id') }} in (
+            select partition_key from partitions_to_build
+        )
+    {%- endif %}
 
 ),
 
@@ -188,21 +228,28 @@ unioned as (
 final as (
 
     select
-        path_id,
-        is_conversion_path,
-        conversion_id,
-        conversion_type,
-        customer_id,
-        path_end_at,
-        conversion_revenue,
-        cast(touch_position as integer) as touch_position,
-        cast(touches_in_path as integer) as touches_in_path,
-        touchpoint_occurrence_id,
-        touchpoint_id,
-        channel,
-        occurred_at,
-        {{ hours_between('occurred_at', 'path_end_at') }} as hours_before_end
+        unioned.path_id,
+        unioned.is_conversion_path,
+        unioned.conversion_id,
+        unioned.conversion_type,
+        unioned.customer_id,
+        unioned.path_end_at,
+        unioned.conversion_revenue,
+        cast(unioned.touch_position as integer) as touch_position,
+        cast(unioned.touches_in_path as integer) as touches_in_path,
+        unioned.touchpoint_occurrence_id,
+        unioned.touchpoint_id,
+        unioned.channel,
+        unioned.occurred_at,
+        {{ hours_between('unioned.occurred_at', 'unioned.path_end_at') }} as hours_before_end,
+        partitions_to_build.partition_key as _partition_key,
+        partitions_to_build.partition_signature as _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
     from unioned
+    inner join partitions_to_build
+        on
+            {{ attribution_path_partition('unioned.customer_id') }}
+            = partitions_to_build.partition_key
 
 )
 
