@@ -19,8 +19,11 @@
 {#- The columns that copies of an event share and different events rarely do. -#}
 {%- set event_key = ['user_pseudo_id', 'event_timestamp', 'event_name'] %}
 
-{#- An event's fingerprint: grouped on to find the first copy of each event. -#}
-{%- set event_fingerprint = row_fingerprint(ga4_columns, event_key) %}
+{#- One 64-bit hash of an event's export day and key columns: grouped on to find the keys that
+    more than one raw row of a day has. -#}
+{%- set day_and_key_hash = hash64(
+    ga4_partition_date('event_date') ~ ', ' ~ named_struct(event_key)
+) %}
 
 {#- The raw table is named in each CTE that reads it rather than through one import CTE:
     DuckDB materializes a CTE that several others read, which would hold the whole raw table
@@ -68,23 +71,34 @@ load_numbers as (
 
 -- GA4 exports can hold the same line twice: identical content (all export columns; the
 -- lineage columns differ between copies by nature) is one event, and it keeps the lineage of
--- its first loaded copy (the least _loaded_at, then file, then row: the least locator). The
--- copies are told apart by a fingerprint of the content; grouping holds only the fingerprint
--- (two integers) and the least locator (one), and the first copies are then read again by
--- that one integer (a semi-join; a join on load id and row would hold every key as text at
--- scale).
-first_copies as (
+-- its first loaded copy (the least _loaded_at, then file, then row: the least locator).
+-- Copies share their key columns, and nearly every key belongs to one raw row of its day, so
+-- only the rows of keys that a day has more than once are compared. No step over all rows
+-- holds their content or joins them to anything large: the rows are read twice, first for
+-- the repeated keys (two narrow columns grouped), then kept unless they are a later copy (a
+-- small set). Grouping every row on its content and joining all rows back to their first
+-- copies made DuckDB spill the whole raw content (more than 47 GB at 100M GA4 events).
+repeated_keys as (
+
+    select {{ day_and_key_hash }} as day_and_key_hash
+    from {{ raw_events }}
+    where
+        {{ ga4_partition_date('event_date') }} in (
+            select partitions_to_build.partition_key from partitions_to_build
+        )
+    group by {{ day_and_key_hash }}
+    having count(*) > 1
+
+),
+
+-- The raw rows of those keys (a hash collision only adds rows), with a hash of their content.
+rows_of_repeated_keys as (
 
     select
-        min(
-            load_numbers.load_number * 1099511627776 + raw_events._source_row
-        ) as first_copy_row,
-        -- another event of the same export day has the same key columns (its content differs)
-        count(*) over (
-            partition by
-                {{ ga4_partition_date('raw_events.event_date') }},
-                {{ hash64(named_struct(event_key)) }}
-        ) > 1 as shares_its_key
+        {{ ga4_partition_date('raw_events.event_date') }} as partition_key,
+        {{ hash64(named_struct(event_key)) }} as key_hash,
+        {{ hash64(named_struct(ga4_columns)) }} as content_hash,
+        load_numbers.load_number * 1099511627776 + raw_events._source_row as locator
     from {{ raw_events }} as raw_events
     inner join load_numbers
         on raw_events._load_id = load_numbers._load_id
@@ -92,18 +106,39 @@ first_copies as (
         {{ ga4_partition_date('raw_events.event_date') }} in (
             select partitions_to_build.partition_key from partitions_to_build
         )
-    group by
-        {{ ga4_partition_date('raw_events.event_date') }},
-        {{ event_fingerprint }}
+        and {{ day_and_key_hash }} in (
+            select repeated_keys.day_and_key_hash from repeated_keys
+        )
 
 ),
 
--- The few first copies whose key columns another event of their day shares.
-copies_sharing_their_key as (
+-- The first copy of each event among them; whether another event of its day has the same key
+-- columns (its content differs). Odds that two rows sharing a key have equal hashes of
+-- different content: 2^-64.
+first_copies as (
 
-    select first_copies.first_copy_row
-    from first_copies
-    where first_copies.shares_its_key
+    select
+        min(rows_of_repeated_keys.locator) as first_copy_row,
+        count(*) over (
+            partition by rows_of_repeated_keys.partition_key, rows_of_repeated_keys.key_hash
+        ) > 1 as shares_its_key
+    from rows_of_repeated_keys
+    group by
+        rows_of_repeated_keys.partition_key,
+        rows_of_repeated_keys.key_hash,
+        rows_of_repeated_keys.content_hash
+
+),
+
+-- The rows left out: later copies of an event.
+later_copies as (
+
+    select rows_of_repeated_keys.locator
+    from rows_of_repeated_keys
+    where
+        rows_of_repeated_keys.locator not in (
+            select first_copies.first_copy_row from first_copies
+        )
 
 ),
 
@@ -111,14 +146,15 @@ deduplicated as (
 
     select
         raw_events.*,
-        -- The same id on every engine (content_id), unlike the cheaper fingerprint: of the key
+        -- The same id on every engine (content_id), unlike the cheaper engine hash: of the key
         -- columns as JSON, or of every column as JSON when another event of the day shares
         -- them (writing every column as JSON cost more than half of this model).
         case
             when
                 load_numbers.load_number * 1099511627776 + raw_events._source_row in (
-                    select copies_sharing_their_key.first_copy_row
-                    from copies_sharing_their_key
+                    select first_copies.first_copy_row
+                    from first_copies
+                    where first_copies.shares_its_key
                 )
                 then {{ content_id(ga4_columns) }}
             else {{ content_id(event_key) }}
@@ -131,8 +167,8 @@ deduplicated as (
     inner join partitions_to_build
         on {{ ga4_partition_date('raw_events.event_date') }} = partitions_to_build.partition_key
     where
-        load_numbers.load_number * 1099511627776 + raw_events._source_row in (
-            select first_copies.first_copy_row from first_copies
+        load_numbers.load_number * 1099511627776 + raw_events._source_row not in (
+            select later_copies.locator from later_copies
         )
 
 ),
