@@ -10,7 +10,8 @@
     customer did, in any order, within `window_days` of the first). The steps are followed by
     a fixed number of joins (`cjm_funnel_max_steps`, a test checks the seed stays within it),
     so the SQL needs no recursion. One row per funnel, mode, customer and step reached, with
-    when the customer entered the funnel and reached the step; agg_funnel counts them and
+    when the customer entered the funnel and reached the step, whether it is the entry step
+    and when the next step was reached; agg_funnel counts them and
     agg_conversion_drivers compares who completed a funnel with who did not.
     `subject` is the key column that follows (customer_id, account_id) in `phase_visits`
     and `touchpoints`; int_funnel_steps_reached and int_account_funnel_steps_reached are this
@@ -360,15 +361,39 @@ reached as (
 
 ),
 
+-- A subject's steps in a funnel and mode run from the step it entered at (the lowest) without
+-- gaps. Each step says whether it is the entry step and when the subject reached the next one,
+-- so that agg_funnel counts the rows without ordering every subject's steps again (here only
+-- the subjects a run rebuilds are ordered).
+steps_in_order as (
+
+    select
+        *,
+        row_number() over subject_steps = 1 as is_entry_step,
+        coalesce(
+            lead(step_number) over subject_steps = step_number + 1, false
+        ) as has_reached_next_step,
+        case
+            when lead(step_number) over subject_steps = step_number + 1
+                then lead(reached_at) over subject_steps
+        end as next_step_reached_at
+    from reached
+    window subject_steps as (
+        partition by funnel_id, funnel_mode, {{ subject }}
+        order by step_number
+    )
+
+),
+
 final as (
 
     select
-        reached.*,
+        steps_in_order.*,
         partitions_to_build.partition_signature as _partition_signature,
         '{{ invocation_id }}' as _invocation_id
-    from reached
+    from steps_in_order
     left join partitions_to_build
-        on reached.{{ subject }} = partitions_to_build.partition_key
+        on steps_in_order.{{ subject }} = partitions_to_build.partition_key
 
 )
 

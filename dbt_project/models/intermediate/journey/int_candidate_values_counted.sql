@@ -49,15 +49,17 @@ records as (
         source_system,
         source_record_id,
         _partition_date,
-        min(occurred_at) as seen_at,
-        coalesce(max(case when field = 'page_path' then field end), min(field)) as field,
-        coalesce(max(case when field = 'page_path' then field_value end), min(field_value))
-            as field_value
+        occurred_at as seen_at,
+        field,
+        field_value
     from {{ candidates }}
+    where
+        is_record_value
     {%- if is_incremental() %}
-    where _partition_date in (select partitions_to_build.partition_key from partitions_to_build)
+        and _partition_date in (
+            select partitions_to_build.partition_key from partitions_to_build
+        )
     {%- endif %}
-    group by source_system, source_record_id, _partition_date
 
 ),
 

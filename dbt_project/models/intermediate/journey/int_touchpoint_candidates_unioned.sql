@@ -4,6 +4,8 @@
 {#- The events are named in each CTE that reads them rather than through one import CTE:
     DuckDB materializes a CTE that several others read, which would hold every event. -#}
 {%- set web_events = ref('int_web_events_sessionized') %}
+{#- page_path is a field of page views only (other events repeat the page they fired on). #}
+{%- set has_page_path = "event_name = 'page_view' and page_path is not null" %}
 
 with
 
@@ -56,7 +58,9 @@ primary_contact_roles as (
 ),
 
 -- One row per (record, field) that a touchpoint rule can read. Record attributes repeat on
--- every field row of the record.
+-- every field row of the record. is_record_value marks the one row per record that holds the
+-- value an analyst would write a rule for (a page view's path, else the record's only field):
+-- int_candidate_values_counted counts those rows without grouping the records.
 web_event_names as (
 
     select
@@ -71,12 +75,12 @@ web_event_names as (
         revenue,
         cast(null as {{ dbt.type_string() }}) as account_id,
         _partition_date,
-        _invocation_id as _row_signature
+        _invocation_id as _row_signature,
+        not coalesce({{ has_page_path }}, false) as is_record_value
     from {{ web_events }}
 
 ),
 
--- page_path is a field of page views only (other events repeat the page they fired on).
 web_page_paths as (
 
     select
@@ -91,9 +95,10 @@ web_page_paths as (
         revenue,
         cast(null as {{ dbt.type_string() }}) as account_id,
         _partition_date,
-        _invocation_id as _row_signature
+        _invocation_id as _row_signature,
+        true as is_record_value
     from {{ web_events }}
-    where event_name = 'page_view' and page_path is not null
+    where {{ has_page_path }}
 
 ),
 
@@ -251,7 +256,8 @@ crm_records as (
         {{ row_signature([
             'source_object', 'source_record_id', 'field', 'field_value', 'customer_id',
             'occurred_at', 'revenue', 'account_id',
-        ]) }} as _row_signature
+        ]) }} as _row_signature,
+        true as is_record_value
     from crm_unioned
 
 ),

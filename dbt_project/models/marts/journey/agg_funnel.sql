@@ -1,7 +1,7 @@
 {#-
     Funnels of seed `funnels` counted per subject (customers, CRM accounts), mode, cut and step
     from int_funnel_steps_reached and int_account_funnel_steps_reached (which hold the rules:
-    order, windows, modes).
+    order, windows, modes, and order each subject's steps).
 -#}
 {#- The steps and touchpoints are named where they are read, and each CTE below is read once:
     DuckDB materializes a CTE that several others read, which at scale would hold every row
@@ -39,7 +39,10 @@ reached as (
         funnel_mode,
         step_number,
         entered_at,
-        reached_at
+        reached_at,
+        is_entry_step,
+        has_reached_next_step,
+        next_step_reached_at
     from {{ customer_steps }}
 
     union all
@@ -51,7 +54,10 @@ reached as (
         funnel_mode,
         step_number,
         entered_at,
-        reached_at
+        reached_at,
+        is_entry_step,
+        has_reached_next_step,
+        next_step_reached_at
     from {{ account_steps }}
 
 ),
@@ -80,9 +86,10 @@ first_touches as (
 
 ),
 
--- A subject's steps in a funnel and mode run from the step it entered at (the lowest) without
--- gaps: the step after each, and whether it is the entry step.
-steps_in_order as (
+-- Each reached step with the subject's first-touch channel and the time to its next step
+-- (when reached). The funnel models order each subject's steps (is_entry_step,
+-- has_reached_next_step, next_step_reached_at), incrementally.
+steps as (
 
     select
         reached.subject,
@@ -90,42 +97,17 @@ steps_in_order as (
         reached.funnel_mode,
         reached.subject_id,
         reached.step_number,
-        reached.entered_at,
-        reached.reached_at,
+        reached.is_entry_step,
+        cast({{ dbt.date_trunc('month', 'reached.entered_at') }} as date) as cohort_month,
         coalesce(first_touches.channel, 'none') as first_touch_channel,
-        lead(reached.step_number) over subject_steps as next_step_number,
-        lead(reached.reached_at) over subject_steps as next_reached_at,
-        row_number() over subject_steps = 1 as is_entry_step
+        reached.has_reached_next_step,
+        {{ hours_between('reached.reached_at', 'reached.next_step_reached_at') }}
+            as hours_to_next_step
     from reached
     left join first_touches
         on
             reached.subject = first_touches.subject
             and reached.subject_id = first_touches.subject_id
-    window subject_steps as (
-        partition by reached.subject, reached.funnel_id, reached.funnel_mode, reached.subject_id
-        order by reached.step_number
-    )
-
-),
-
--- Each reached step with the time to the subject's next step (when reached).
-steps as (
-
-    select
-        subject,
-        funnel_id,
-        funnel_mode,
-        subject_id,
-        step_number,
-        is_entry_step,
-        cast({{ dbt.date_trunc('month', 'entered_at') }} as date) as cohort_month,
-        first_touch_channel,
-        next_step_number = step_number + 1 as has_reached_next_step,
-        case
-            when next_step_number = step_number + 1
-                then {{ hours_between('reached_at', 'next_reached_at') }}
-        end as hours_to_next_step
-    from steps_in_order
 
 ),
 
