@@ -35,3 +35,32 @@
         {%- endfor %}
     ))
 {%- endmacro %}
+
+
+{#-
+    Aggregate: `value` of the group's row that comes last when ordered by `order_columns`
+    (ascending, in turn; a NULL orders before any value), the row `row_number() over (order by
+    ... desc nulls last) = 1` keeps. Each field is preceded by whether it is set, so that both
+    engines order a NULL the same way (first).
+-#}
+{% macro last_by(value, order_columns) -%}
+    {{ return(adapter.dispatch('last_by', 'customer_journey')(value, order_columns)) }}
+{%- endmacro %}
+
+{% macro default__last_by(value, order_columns) -%}
+    arg_max_null({{ value }}, struct_pack(
+        {%- for column in order_columns %}
+        set_{{ loop.index }} := {{ column }} is not null, value_{{ loop.index }} := {{ column }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    ))
+{%- endmacro %}
+
+{% macro spark__last_by(value, order_columns) -%}
+    max_by({{ value }}, named_struct(
+        {%- for column in order_columns %}
+        'set_{{ loop.index }}', {{ column }} is not null, 'value_{{ loop.index }}', {{ column }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    ))
+{%- endmacro %}

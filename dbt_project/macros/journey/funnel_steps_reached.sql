@@ -226,14 +226,14 @@ entries as (
     {% endfor %}
 
     select
-        funnel_id,
+        open_entries.funnel_id,
         'open' as funnel_mode,
-        {{ subject }},
-        entry.step_number,
-        entry.occurred_at as entered_at,
-        entry.occurred_at as reached_at,
-        entry.event_kind as reached_kind,
-        entry.run_number as reached_run
+        open_entries.{{ subject }},
+        open_entries.entry.step_number,
+        open_entries.entry.occurred_at as entered_at,
+        open_entries.entry.occurred_at as reached_at,
+        open_entries.entry.event_kind as reached_kind,
+        open_entries.entry.run_number as reached_run
     from open_entries
 
 ),

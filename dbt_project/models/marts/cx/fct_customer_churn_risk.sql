@@ -237,26 +237,36 @@ web_visits as (
 
 ),
 
--- The customer's latest touchpoint before the as-of date: where they stand and who owns it.
-last_touchpoints as (
+-- The customer's latest touchpoint before the as-of date: where they stand and who owns it
+-- (an aggregate per customer and date rather than numbering every touchpoint before it).
+last_touchpoint_found as (
 
     select
         grid.customer_id,
         grid.as_of_date,
-        known_touchpoints.occurred_at as last_touchpoint_at,
-        known_touchpoints.phase_id,
-        known_touchpoints.owner
+        {{ last_by(
+            named_struct(['occurred_at', 'phase_id', 'owner']),
+            ['known_touchpoints.occurred_at', 'known_touchpoints.touchpoint_occurrence_id'],
+        ) }} as last_touchpoint
     from grid
     inner join known_touchpoints
         on
             grid.customer_id = known_touchpoints.customer_id
             and grid.as_of_at > known_touchpoints.occurred_at
-    qualify row_number() over (
-        partition by grid.customer_id, grid.as_of_date
-        order by
-            known_touchpoints.occurred_at desc,
-            known_touchpoints.touchpoint_occurrence_id desc
-    ) = 1
+    group by grid.customer_id, grid.as_of_date
+
+),
+
+last_touchpoints as (
+
+    -- last_touchpoint is a struct: its fields are not table references (RF03)
+    select
+        customer_id,
+        as_of_date,
+        last_touchpoint.occurred_at as last_touchpoint_at,  -- noqa: RF03
+        last_touchpoint.phase_id,  -- noqa: RF03
+        last_touchpoint.owner  -- noqa: RF03
+    from last_touchpoint_found
 
 ),
 
