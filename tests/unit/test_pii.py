@@ -6,12 +6,13 @@ import json
 import os
 import shutil
 import stat
+import uuid
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.ingestion import ingest_raw_table
+from orchestration.ingestion import ingest_raw_table, pii
 from orchestration.ingestion.pii import (
     SALT_ENV,
     PiiSaltError,
@@ -20,7 +21,9 @@ from orchestration.ingestion.pii import (
     pii_hash,
     resolve_salt,
     salt_file_for,
+    separate_pii,
 )
+from orchestration.ingestion.readers import ReadResult, TempScope
 from tests.conftest import make_landing
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -247,6 +250,100 @@ def test_answers_json_keeps_its_keys_in_order_with_personal_values_hashed(con, t
     assert list(answers)[:5] == ["StartDate", "EndDate", "Status", "IPAddress", "Progress"]
     assert answers["Q5_TEXT"] == "Schnell, freundlich und kompetent.\r\nGerne wieder!"
     assert answers["case_id"] is None  # JSON nulls stay nulls
+
+
+# Every value shape an answer can take: text with quotes, backslashes, line breaks and
+# non-ASCII letters, blanks, JSON null; keys with spaces, dots and parentheses.
+SAME_KEY_ANSWERS = [
+    {
+        "StartDate": "2026-01-02 10:00:00",
+        "RecipientEmail": " Anna.Mueller@Example.com ",
+        "Q3.14 - Sentiment Score": "1.7",
+        "IPAddress": "203.0.113.7",
+        "Q5_TEXT": 'Sehr "gut"\\ und\r\nschnell, Müller',
+        "RecipientLastName": "Müller",
+    },
+    {
+        "StartDate": None,
+        "RecipientEmail": "",
+        "Q3.14 - Sentiment Score": None,
+        "IPAddress": "   ",
+        "Q5_TEXT": "",
+        "RecipientLastName": None,
+    },
+    {
+        "StartDate": "2026-01-03 11:00:00",
+        "RecipientEmail": "b@example.org",
+        "Q3.14 - Sentiment Score": "-0.2",
+        "IPAddress": None,
+        "Q5_TEXT": "ok",
+        "RecipientLastName": "Ødegård",
+    },
+]
+
+
+def _separated(con, answers: list[dict | None]) -> tuple[list, list]:
+    """separate_pii on survey rows with these answers: (raw rows, pii rows), in row order."""
+    rows = f"answers_{uuid.uuid4().hex[:8]}"
+    con.execute(
+        f"CREATE TEMP TABLE {rows}"
+        " (_source_row BIGINT, recipient_email VARCHAR, answers_json VARCHAR)"
+    )
+    con.executemany(
+        f"INSERT INTO {rows} VALUES (?, ?, ?)",
+        [
+            (i, a and a.get("RecipientEmail"), a and json.dumps(a, ensure_ascii=False))
+            for i, a in enumerate(answers, start=1)
+        ],
+    )
+    columns = [("recipient_email", "VARCHAR"), ("answers_json", "VARCHAR")]
+    result = ReadResult(rows=rows, columns=columns, quarantine=rows, rows_read=len(answers))
+    hashed, personal = separate_pii(con, "survey_responses", result, TempScope(con), SALT)
+    order = " ORDER BY _source_row"
+    return (
+        con.execute(f"SELECT * FROM {hashed.rows}{order}").fetchall(),
+        con.execute(f"SELECT * FROM {personal}{order}").fetchall(),
+    )
+
+
+def test_answers_with_the_same_keys_take_the_faster_path_to_the_same_text(con, monkeypatch) -> None:
+    """Rows whose objects share their keys (every survey export) are hashed from one parse of
+    each object (`_same_keys_answers_sql`); the text must be what the general path (a map of
+    each object) writes, for raw and for pii."""
+    answers = [*SAME_KEY_ANSWERS, None]
+    faster = _separated(con, answers)
+    general_keys = pii._answer_keys
+    seen = []
+
+    def keys_without_order(*args):
+        keys = general_keys(*args)
+        seen.append(keys.in_order)
+        return pii._AnswerKeys(keys.personal, None)
+
+    monkeypatch.setattr(pii, "_answer_keys", keys_without_order)
+    general = _separated(con, answers)
+    assert seen == [list(SAME_KEY_ANSWERS[0])]  # the faster path applied to these rows
+    assert faster == general
+    raw_rows, pii_rows = faster
+    first = json.loads(raw_rows[0][2])
+    assert list(first) == list(SAME_KEY_ANSWERS[0])  # key order kept
+    assert first["RecipientLastName"] == pii_hash("Müller", SALT)
+    assert first["Q5_TEXT"] == SAME_KEY_ANSWERS[0]["Q5_TEXT"]
+    assert json.loads(raw_rows[1][2]) == SAME_KEY_ANSWERS[1]  # blanks and nulls kept as they are
+    assert raw_rows[3][2] is None
+    assert json.loads(pii_rows[0][2]) == {
+        k: SAME_KEY_ANSWERS[0][k] for k in ("RecipientEmail", "IPAddress", "RecipientLastName")
+    }
+
+
+def test_answers_with_other_keys_per_row_take_the_general_path(con) -> None:
+    mixed = [SAME_KEY_ANSWERS[0], {"RecipientEmail": "c@example.com", "Q1": "9"}]
+    raw_rows, pii_rows = _separated(con, mixed)
+    assert json.loads(raw_rows[1][2]) == {
+        "RecipientEmail": pii_hash("c@example.com", SALT),
+        "Q1": "9",
+    }
+    assert json.loads(pii_rows[1][2]) == {"RecipientEmail": "c@example.com"}
 
 
 def test_a_replaced_file_replaces_its_personal_values(con, tmp_path) -> None:
