@@ -40,6 +40,8 @@ INCREMENTAL_MODELS = {
     "marts.fct_touchpoints": "_partition_date",
     "marts.fct_web_sessions": "_partition_date",
     "marts.fct_journey_phase_visits": "customer_id",
+    "marts.fct_journey_phases": "customer_id",
+    "marts.fct_account_journey_phases": "account_id",
     "intermediate.int_account_phase_visits_sequenced": "account_id",
     "intermediate.int_funnel_steps_reached": "customer_id",
     "intermediate.int_account_funnel_steps_reached": "account_id",

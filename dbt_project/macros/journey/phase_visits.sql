@@ -227,14 +227,34 @@ select * from final
 {#-
     The first-entry view of the phase visits: one row per subject and phase, entered with the
     first visit (whose next-phase entry it keeps), exited with the last occurrence of any
-    visit. fct_journey_phases and fct_account_journey_phases are this macro.
+    visit. fct_journey_phases and fct_account_journey_phases are this macro, both incremental
+    by subject like the visits they read: the model's config names the subject as unique_key.
 -#}
 {% macro journey_phases_first_entry(phase_visits, subject) %}
 with
 
+{#- Incremental by subject (macros/incremental.sql): a subject's visits are rebuilt together
+    and carry the signature they were built from, so a run rebuilds the subjects whose visits
+    it rebuilt (or whose signature differs from the one stored here). #}
+subject_signatures as (
+
+    select
+        {{ subject }} as partition_key,
+        min(_partition_signature) as partition_signature
+    from {{ phase_visits }}
+    group by {{ subject }}
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('subject_signatures', subject) }}
+
+),
+
 phase_visits as (
 
-    select * from {{ phase_visits }}
+    {{ rows_to_build(phase_visits, subject) }}
 
 ),
 
@@ -269,13 +289,17 @@ final as (
         phase_visits.next_phase_entered_at,
         phase_visits.has_reached_next_phase,
         phase_visits.hours_to_next_phase,
-        cast(phase_totals.touchpoints_in_phase as bigint) as touchpoints_in_phase
+        cast(phase_totals.touchpoints_in_phase as bigint) as touchpoints_in_phase,
+        partitions_to_build.partition_signature as _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
     from phase_visits
     inner join phase_totals
         on
             phase_visits.{{ subject }} = phase_totals.{{ subject }}
             and phase_visits.journey_id = phase_totals.journey_id
             and phase_visits.phase_id = phase_totals.phase_id
+    inner join partitions_to_build
+        on phase_visits.{{ subject }} = partitions_to_build.partition_key
     where phase_visits.visit_number = 1
 
 )
