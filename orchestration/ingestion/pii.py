@@ -332,6 +332,16 @@ def _answer_keys(con: duckdb.DuckDBPyConnection, raw_table: str, result: ReadRes
     return _AnswerKeys(personal, single)
 
 
+def _filled_sql(expression: str) -> str:
+    """SQL: the text ``expression`` holds something besides spaces (what gets hashed)."""
+    return f"nullif(trim({expression}), '') IS NOT NULL"
+
+
+def _json_text_sql(value: str) -> str:
+    """SQL: the text of the JSON value ``value`` (NULL for a JSON null)."""
+    return f"({value} ->> '$')"
+
+
 def _answers_sql(keys: list[str], salt: str, keep_only_personal: bool) -> str:
     """answers_json with the personal keys' values hashed, or (keep_only_personal) only them.
 
@@ -339,8 +349,8 @@ def _answers_sql(keys: list[str], salt: str, keep_only_personal: bool) -> str:
     column = quote_ident(ANSWERS_COLUMN)
     entries = f"""map_entries(json_transform({column}, '"MAP(VARCHAR, JSON)"'))"""
     in_keys = f"x.key IN ({', '.join(sql_literal(k) for k in keys)})"
-    text = "(x.value ->> '$')"
-    personal = f"{in_keys} AND nullif(trim({text}), '') IS NOT NULL"
+    text = _json_text_sql("x.value")
+    personal = f"{in_keys} AND {_filled_sql(text)}"
     if keep_only_personal:
         body = f"list_filter({entries}, lambda x: {personal})"
         return f"nullif(to_json(map_from_entries({body}))::VARCHAR, '{{}}')"
@@ -368,16 +378,15 @@ def _same_keys_answers_sql(
         entries = ", ".join(
             f"{{'key': {sql_literal(k)}, 'value': {v}}}" for k, v in zip(keys, values, strict=True)
         )
-        filled = "nullif(trim(x.value ->> '$'), '') IS NOT NULL"
-        body = f"list_filter([{entries}], lambda x: {filled})"
+        body = f"list_filter([{entries}], lambda x: {_filled_sql(_json_text_sql('x.value'))})"
         answers = f"nullif(to_json(map_from_entries({body}))::VARCHAR, '{{}}')"
     else:
         fields = []
         for key, value in zip(keys, values, strict=True):
             if key in personal:
-                text = f"({value} ->> '$')"
+                text = _json_text_sql(value)
                 value = (
-                    f"CASE WHEN nullif(trim({text}), '') IS NOT NULL "
+                    f"CASE WHEN {_filled_sql(text)} "
                     f"THEN to_json({hash_sql(text, salt)}) ELSE {value} END"
                 )
             fields.append(f"{sql_literal(key)}, {value}")
@@ -430,7 +439,7 @@ def separate_pii(
     source = quote_ident(result.rows)
     hashed = [f"{hash_sql(quote_ident(c), salt)} AS {quote_ident(c)}" for c in columns]
     kept = [f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}" for c in columns]
-    filled = [f"nullif(trim({quote_ident(c)}), '') IS NOT NULL" for c in columns]
+    filled = [_filled_sql(quote_ident(c)) for c in columns]
     hashed_from = kept_from = source
     excluded = ""
     if keys.personal:
