@@ -18,24 +18,33 @@
     and a pre-hook deletes the partitions whose input rows are all gone. `input`: the ref or
     source the partitions come from, as jinja text ("ref('stg_web__events')");
     `partition_expression`: the input's partition per row, as jinja text (default: its column
-    `partition_column`).
+    `partition_column`); `whole_input_partition`: the key of a partition built from every
+    partition of the input (fct_attribution's Markov credits), kept while the input has any.
 -#}
-{% macro config_incremental_by_partition(input, partition_column='_partition_date', partition_expression=none) -%}
+{% macro config_incremental_by_partition(input, partition_column='_partition_date', partition_expression=none, whole_input_partition=none) -%}
     {{ return(adapter.dispatch('config_incremental_by_partition', 'customer_journey')(
-        input, partition_column, partition_expression
+        input, partition_column, partition_expression, whole_input_partition
     )) }}
 {%- endmacro %}
 
-{% macro default__config_incremental_by_partition(input, partition_column, partition_expression) -%}
-    {%- set expression = partition_expression or "'" ~ partition_column ~ "'" -%}
+{% macro default__config_incremental_by_partition(input, partition_column, partition_expression, whole_input_partition=none) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=partition_column,
         on_schema_change='fail',
-        pre_hook='{{ delete_vanished_partitions(' ~ input ~ ', ' ~ expression ~ ", '"
-            ~ partition_column ~ "') }}",
+        pre_hook=vanished_partitions_hook(
+            input, partition_column, partition_expression, whole_input_partition
+        ),
     ) }}
+{%- endmacro %}
+
+{#- The pre-hook text that calls delete_vanished_partitions with the config's arguments. -#}
+{% macro vanished_partitions_hook(input, partition_column, partition_expression, whole_input_partition) -%}
+    {%- set expression = partition_expression or "'" ~ partition_column ~ "'" -%}
+    {%- set whole = "'" ~ whole_input_partition ~ "'" if whole_input_partition else 'none' -%}
+    {{ return('{{ delete_vanished_partitions(' ~ input ~ ', ' ~ expression ~ ", '"
+        ~ partition_column ~ "', " ~ whole ~ ') }}') }}
 {%- endmacro %}
 
 {#-
@@ -49,17 +58,17 @@
     per customer, so it stays a table built in full (is_incremental() is false: the SQL is the
     same and every subject is "to build").
 -#}
-{% macro spark__config_incremental_by_partition(input, partition_column, partition_expression) -%}
+{% macro spark__config_incremental_by_partition(input, partition_column, partition_expression, whole_input_partition=none) -%}
     {%- if partition_column == '_partition_date' -%}
-        {%- set expression = partition_expression or "'" ~ partition_column ~ "'" -%}
         {{ config(
             materialized='incremental',
             incremental_strategy='insert_overwrite',
             partition_by=[partition_column],
             file_format='parquet',
             on_schema_change='fail',
-            pre_hook='{{ delete_vanished_partitions(' ~ input ~ ', ' ~ expression ~ ", '"
-                ~ partition_column ~ "') }}",
+            pre_hook=vanished_partitions_hook(
+                input, partition_column, partition_expression, whole_input_partition
+            ),
         ) }}
     {%- else -%}
         {{ config(materialized='table', file_format='parquet') }}
@@ -154,20 +163,34 @@
     Pre-hook of a partitioned incremental model: delete the partitions whose input rows are all
     gone (the delete+insert strategy replaces only the partitions it builds). Runs inside the
     model's transaction. `input`: relation; `partition_expression`: its partition per row (rows
-    where it is NULL belong to no partition); `partition_column`: the model's partition column.
+    where it is NULL belong to no partition); `partition_column`: the model's partition column;
+    `whole_input_partition`: a partition built from the whole input, kept while any input row
+    has a partition.
 -#}
-{% macro delete_vanished_partitions(input, partition_expression, partition_column='_partition_date') -%}
+{% macro delete_vanished_partitions(input, partition_expression, partition_column='_partition_date', whole_input_partition=none) -%}
     {{ return(adapter.dispatch('delete_vanished_partitions', 'customer_journey')(
-        input, partition_expression, partition_column
+        input, partition_expression, partition_column, whole_input_partition
     )) }}
 {%- endmacro %}
 
-{% macro default__delete_vanished_partitions(input, partition_expression, partition_column) -%}
+{#- The partitions of the input (SQL: one column). -#}
+{% macro input_partitions(input, partition_expression, whole_input_partition) -%}
+    select distinct {{ partition_expression }} from {{ input }}
+    where {{ partition_expression }} is not null
+    {%- if whole_input_partition %}
+    union all
+    select '{{ whole_input_partition }}'
+    where exists (
+        select 1 from {{ input }} where {{ partition_expression }} is not null
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{% macro default__delete_vanished_partitions(input, partition_expression, partition_column, whole_input_partition=none) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where {{ partition_column }} not in (
-            select distinct {{ partition_expression }} from {{ input }}
-            where {{ partition_expression }} is not null
+            {{ input_partitions(input, partition_expression, whole_input_partition) }}
         )
     {%- else -%}
         select 1
@@ -176,13 +199,13 @@
 
 {#- Spark: the vanished partitions are listed first, then dropped in one statement (a Parquet
     table cannot delete rows, and DROP PARTITION takes values, not a query). -#}
-{% macro spark__delete_vanished_partitions(input, partition_expression, partition_column) -%}
+{% macro spark__delete_vanished_partitions(input, partition_expression, partition_column, whole_input_partition=none) -%}
     {%- set vanished = [] -%}
     {%- if execute and is_incremental() -%}
         {%- set found = run_query(
             'select distinct ' ~ partition_column ~ ' from ' ~ this
-            ~ ' where ' ~ partition_column ~ ' not in (select distinct ' ~ partition_expression
-            ~ ' from ' ~ input ~ ' where ' ~ partition_expression ~ ' is not null)'
+            ~ ' where ' ~ partition_column ~ ' not in ('
+            ~ input_partitions(input, partition_expression, whole_input_partition) ~ ')'
         ) -%}
         {%- set vanished = found.columns[0].values() | list -%}
     {%- endif -%}

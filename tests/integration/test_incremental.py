@@ -46,10 +46,12 @@ INCREMENTAL_MODELS = {
     "intermediate.int_funnel_steps_reached": "customer_id",
     "intermediate.int_account_funnel_steps_reached": "account_id",
     "intermediate.int_attribution_paths": "_partition_key",
+    "marts.fct_attribution": "_partition_key",
 }
 PHASE_VISITS = "marts.fct_journey_phase_visits"
 TOUCHPOINTS = "marts.fct_touchpoints"
 SESSIONS = "marts.fct_web_sessions"
+ATTRIBUTION = "marts.fct_attribution"
 # Bookkeeping: which dbt invocation built a partition, and signatures that name it.
 BOOKKEEPING = ("_invocation_id", "_partition_signature")
 
@@ -435,6 +437,36 @@ def test_incremental_models_equal_a_full_refresh_after_every_delivery(tmp_path: 
     assert built[TOUCHPOINTS] == every_partition
     assert built["intermediate.int_candidate_values_counted"] == every_partition
     assert built["intermediate.int_web_events_sessionized"] == set()
+
+    # A new browser that never converts views a few pages on day 8: its drop-off path moves
+    # every Markov removal effect, so the Markov credits (one partition) are built again,
+    # though no conversion path changed and no customer's other credits are.
+    def removal_effects() -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select touchpoint_id, removal_effect"
+                " from intermediate.int_attribution_markov_removal_effects order by 1"
+            ).fetchall()
+
+    effects_before = removal_effects()
+    day_ahead = 86_400 * 1_000_000
+    browsing = [
+        {
+            **event,
+            "user_pseudo_id": "never-converts.1",
+            "user_id": None,
+            "event_date": "20260908",
+            "event_timestamp": str(int(event["event_timestamp"]) + day_ahead),
+        }
+        for event in later["20260907"]
+        if event["event_name"] == "page_view"
+    ][:6]
+    make_landing(root, {"web/events_20260908.json": ndjson(browsing)})
+    ingest(warehouse, landing)
+    build_incrementally(warehouse, root / "target_6")
+    assert removal_effects() != effects_before
+    assert rebuilt(warehouse, root / "target_6")[ATTRIBUTION] == {"(markov)"}
+    assert differences(warehouse, root / "step_6") == {t: (0, 0) for t in INCREMENTAL_MODELS}
 
 
 def test_a_warehouse_from_an_older_version_is_rebuilt_in_full(tmp_path: Path) -> None:

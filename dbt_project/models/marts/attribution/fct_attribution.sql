@@ -10,24 +10,94 @@
       markov          the touchpoint's removal effect, normalised over the touches of the path
     A conversion without a touch in the lookback keeps one row (touch_position 0, channel
     'none') with credit 1 in every model.
+    Incremental by partition (macros/incremental.sql): the credits of the first five models
+    depend only on the path, so they are kept per partition of int_attribution_paths (a
+    customer) and built again when that partition's paths were. The Markov credits depend on
+    the removal effects, which every path changes: they form one partition of their own,
+    '(markov)', built again when any conversion path or removal effect changed.
 -#}
+{%- set markov_partition = '(markov)' -%}
+{{ config_incremental_by_partition(
+    "ref('int_attribution_paths')", '_partition_key',
+    partition_expression="'case when is_conversion_path then _partition_key end'",
+    whole_input_partition=markov_partition,
+) }}
 {%- set half_life_hours = var('cjm_attribution_half_life_days') * 24 -%}
 {%- set models = [
     'first_touch', 'last_touch', 'linear', 'time_decay', 'position_based', 'markov',
 ] -%}
+{%- set markov_key = "'" ~ markov_partition ~ "'" -%}
 
 with
-
-paths as (
-
-    select * from {{ ref('int_attribution_paths') }}
-    where is_conversion_path
-
-),
 
 removal_effects as (
 
     select * from {{ ref('int_attribution_markov_removal_effects') }}
+
+),
+
+-- A customer's conversion paths are built together upstream and share one signature; the
+-- half-life changes the time_decay credits of every partition.
+path_signatures as (
+
+    select
+        _partition_key as partition_key,
+        min(_partition_signature) || '/{{ half_life_hours }}' as partition_signature
+    from {{ ref('int_attribution_paths') }}
+    where is_conversion_path
+    group by _partition_key
+
+),
+
+markov_signature as (
+
+    select
+        {{ markov_key }} as partition_key,
+        {{ partition_signature('partition_signature') }}
+        || '/' || (
+            select
+                {{ partition_signature(row_signature(['touchpoint_id', 'removal_effect'])) }}
+            from removal_effects
+        ) as partition_signature
+    from path_signatures
+    having count(*) > 0
+
+),
+
+subject_signatures as (
+
+    select * from path_signatures
+    union all
+    select * from markov_signature
+
+),
+
+partitions_to_build as (
+
+    {{ partitions_to_build('subject_signatures', '_partition_key') }}
+
+),
+
+-- The conversion paths to credit: those of the customers to build, and every one when the
+-- Markov partition is to build (a path's weights need all its touches, which one partition
+-- holds). rule_signature / markov_signature: the signature to store, NULL when not built.
+paths as (
+
+    select
+        paths.*,
+        customer_partition.partition_signature as rule_signature,
+        markov_partition.partition_signature as markov_signature
+    from {{ ref('int_attribution_paths') }} as paths
+    left join partitions_to_build as customer_partition
+        on paths._partition_key = customer_partition.partition_key
+    left join partitions_to_build as markov_partition
+        on markov_partition.partition_key = {{ markov_key }}
+    where
+        paths.is_conversion_path
+        and (
+            customer_partition.partition_key is not null
+            or markov_partition.partition_key is not null
+        )
 
 ),
 
@@ -81,6 +151,7 @@ path_totals as (
 credited as (
 
     {% for model in models -%}
+        {%- set signature = 'markov_signature' if model == 'markov' else 'rule_signature' %}
         select
             *,
             -- `model` is the column name issue 7 gives
@@ -88,8 +159,12 @@ credited as (
             case
                 when {{ model }}_total > 0 then {{ model }}_weight / {{ model }}_total
                 else 1.0 / touches_in_path
-            end as credit
+            end as credit,
+            {{ markov_key if model == 'markov' else '_partition_key' }}
+                as credit_partition_key,
+            {{ signature }} as credit_partition_signature
         from path_totals
+        where {{ signature }} is not null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -112,7 +187,10 @@ final as (
         cast(hours_before_end as double) as hours_before_conversion,
         cast(round(credit, 12) as double) as credit,
         conversion_revenue,
-        cast(round(credit * conversion_revenue, 6) as double) as attributed_revenue
+        cast(round(credit * conversion_revenue, 6) as double) as attributed_revenue,
+        credit_partition_key as _partition_key,
+        credit_partition_signature as _partition_signature,
+        '{{ invocation_id }}' as _invocation_id
     from credited
 
 )
