@@ -46,6 +46,7 @@ INCREMENTAL_MODELS = {
     "intermediate.int_funnel_steps_reached": "customer_id",
     "intermediate.int_account_funnel_steps_reached": "account_id",
     "intermediate.int_attribution_paths": "_partition_key",
+    "intermediate.int_attribution_path_steps_collapsed": "_partition_key",
     "marts.fct_attribution": "_partition_key",
 }
 PHASE_VISITS = "marts.fct_journey_phase_visits"
