@@ -54,31 +54,55 @@ customer_attributes as (
 
 ),
 
+-- Customers with the same attributes get the same persona: the conditions (regular
+-- expressions are costly) are evaluated once per distinct set of attributes, not per customer
+-- (every anonymous browser has the same empty set).
+attribute_sets as (
+
+    select distinct
+        customer_kind,
+        industry,
+        region,
+        lead_source,
+        number_of_employees
+    from customer_attributes
+
+),
+
 -- A condition left empty holds; a filled one needs a value that satisfies it.
 matches as (
 
     select
-        customer_attributes.customer_id,
+        attribute_sets.customer_kind,
+        attribute_sets.industry,
+        attribute_sets.region,
+        attribute_sets.lead_source,
+        attribute_sets.number_of_employees,
         personas.persona_id,
         row_number() over (
-            partition by customer_attributes.customer_id
+            partition by
+                attribute_sets.customer_kind,
+                attribute_sets.industry,
+                attribute_sets.region,
+                attribute_sets.lead_source,
+                attribute_sets.number_of_employees
             order by personas.priority, personas.persona_id
         ) as match_rank
-    from customer_attributes
+    from attribute_sets
     inner join personas
-        on customer_attributes.customer_kind = personas.customer_kind
+        on attribute_sets.customer_kind = personas.customer_kind
     where
         (
             personas.industry_pattern is null
             or coalesce(
-                {{ regex_matches('customer_attributes.industry', 'personas.industry_pattern') }},
+                {{ regex_matches('attribute_sets.industry', 'personas.industry_pattern') }},
                 false
             )
         )
         and (
             personas.region_pattern is null
             or coalesce(
-                {{ regex_matches('customer_attributes.region', 'personas.region_pattern') }},
+                {{ regex_matches('attribute_sets.region', 'personas.region_pattern') }},
                 false
             )
         )
@@ -86,18 +110,18 @@ matches as (
             personas.lead_source_pattern is null
             or coalesce(
                 {{ regex_matches(
-                    'customer_attributes.lead_source', 'personas.lead_source_pattern'
+                    'attribute_sets.lead_source', 'personas.lead_source_pattern'
                 ) }},
                 false
             )
         )
         and (
             personas.min_employees is null
-            or customer_attributes.number_of_employees >= personas.min_employees
+            or attribute_sets.number_of_employees >= personas.min_employees
         )
         and (
             personas.max_employees is null
-            or customer_attributes.number_of_employees <= personas.max_employees
+            or attribute_sets.number_of_employees <= personas.max_employees
         )
 
 ),
@@ -114,7 +138,12 @@ final as (
     from customer_attributes
     left join matches
         on
-            customer_attributes.customer_id = matches.customer_id
+            customer_attributes.customer_kind = matches.customer_kind
+            and customer_attributes.industry is not distinct from matches.industry
+            and customer_attributes.region is not distinct from matches.region
+            and customer_attributes.lead_source is not distinct from matches.lead_source
+            and customer_attributes.number_of_employees
+            is not distinct from matches.number_of_employees
             and matches.match_rank = 1
 
 )
