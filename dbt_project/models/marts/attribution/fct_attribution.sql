@@ -66,9 +66,15 @@ markov_signature as (
 
 subject_signatures as (
 
-    select * from path_signatures
+    select
+        partition_key,
+        partition_signature
+    from path_signatures
     union all
-    select * from markov_signature
+    select
+        partition_key,
+        partition_signature
+    from markov_signature
 
 ),
 
