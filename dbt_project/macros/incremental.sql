@@ -239,6 +239,25 @@
 
 
 {#-
+    Body of a CTE (partition_key, partition_signature): per partition of `relation`, a model
+    incremental by the same partitions (`partition_column`: its column holding them), the
+    signature its rows were built with (a partition is built whole, so its rows share it).
+    A model downstream then rebuilds exactly the partitions its input rebuilt. `where`: which
+    rows count (SQL).
+-#}
+{% macro inherited_partition_signatures(relation, partition_column, where=none) -%}
+    select
+        {{ partition_column }} as partition_key,
+        min(_partition_signature) as partition_signature
+    from {{ relation }}
+    {%- if where %}
+    where {{ where }}
+    {%- endif %}
+    group by {{ partition_column }}
+{%- endmacro %}
+
+
+{#-
     Body of a CTE (partition_key, signature_name): per subject of `relation` (`subject`: its key
     column, rows without one left out), the signature of the subject's rows over `columns`.
     For models partitioned by subject (a customer, an account).

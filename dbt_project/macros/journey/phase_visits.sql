@@ -238,11 +238,7 @@ with
     it rebuilt (or whose signature differs from the one stored here). #}
 subject_signatures as (
 
-    select
-        {{ subject }} as partition_key,
-        min(_partition_signature) as partition_signature
-    from {{ phase_visits }}
-    group by {{ subject }}
+    {{ inherited_partition_signatures(phase_visits, subject) }}
 
 ),
 

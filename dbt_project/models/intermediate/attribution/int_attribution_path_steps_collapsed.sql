@@ -16,12 +16,9 @@ with
 -- A customer's paths are built together upstream and share one signature.
 path_signatures as (
 
-    select
-        _partition_key as partition_key,
-        min(_partition_signature) as partition_signature
-    from {{ ref('int_attribution_paths') }}
-    where touch_position > 0
-    group by _partition_key
+    {{ inherited_partition_signatures(
+        ref('int_attribution_paths'), '_partition_key', 'touch_position > 0'
+    ) }}
 
 ),
 

@@ -38,14 +38,20 @@ removal_effects as (
 
 -- A customer's conversion paths are built together upstream and share one signature; the
 -- half-life changes the time_decay credits of every partition.
+upstream_signatures as (
+
+    {{ inherited_partition_signatures(
+        ref('int_attribution_paths'), '_partition_key', 'is_conversion_path'
+    ) }}
+
+),
+
 path_signatures as (
 
     select
-        _partition_key as partition_key,
-        min(_partition_signature) || '/{{ half_life_hours }}' as partition_signature
-    from {{ ref('int_attribution_paths') }}
-    where is_conversion_path
-    group by _partition_key
+        partition_key,
+        partition_signature || '/{{ half_life_hours }}' as partition_signature
+    from upstream_signatures
 
 ),
 
